@@ -1,0 +1,93 @@
+import { Command, CommanderError } from 'commander';
+import { isMaestroError } from '../core/errors';
+import type { CommandIo, ExitCodeHolder } from './command-context';
+import { notYetImplemented } from './commands/not-yet';
+import { registerValidate } from './commands/validate';
+import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes';
+
+/**
+ * Builds the whole CLI. Each command lives in src/cli/commands/<name>.ts; this file only lists
+ * them. The CLI is the one place adapters are constructed (shared/ARCHITECTURE.md).
+ */
+export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
+  const program = new Command('maestro')
+    .description(
+      'GitOps decision agent for Kubernetes: autoscaling and canary decisions, applied through git only',
+    )
+    .version(readVersion(), '-V, --version')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run `maestro --help` for usage)');
+
+  registerValidate(program, io, exit);
+
+  const later = (name: string, description: string, issue: number) =>
+    program
+      .command(name)
+      .description(description)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(notYetImplemented(io, exit, issue));
+  later('run', 'run the agent against a real Flux config repo and Prometheus (--config FILE)', 7);
+  later('demo', 'embedded demo: git server, simulator, agent and dashboard (what `npm start` runs)', 7);
+  later(
+    'override',
+    'human override as a commit: <target> replicas <n> | promote | rollback | pause | resume',
+    3,
+  );
+  later(
+    'sim',
+    'simulator: `maestro sim run --scenario NAME|--trace FILE --duration 2h --seed S --policy hpa`',
+    4,
+  );
+  later('hpa-recommend', 'read one HPA case as JSON on stdin and print the desired replica count', 5);
+  later('train', 'train a PPO policy in the simulator and export it to ONNX', 6);
+  later('eval', 'backtest autoscaling policies on a trace in virtual time', 6);
+  later('eval-canary', 'evaluate canary policies over seeded good and bad releases', 6);
+  later('soak', 'fault-injection soak of the demo stack in accelerated time', 10);
+  return program;
+}
+
+function readVersion(): string {
+  try {
+    // package.json sits two levels above src/cli (and dist/src/cli after the build)
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    // running from src/ under ts-jest: one level less
+    return (require('../../package.json') as { version: string }).version;
+  }
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  const exit: ExitCodeHolder = { code: 0 };
+  const program = buildProgram(io, exit);
+  try {
+    await program.parseAsync([...argv]);
+    return exit.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exitCode 0
+      return e.exitCode === 0 ? 0 : EXIT_INVALID;
+    }
+    if (isMaestroError(e)) {
+      io.stderr.write(`maestro: ${e.message}\n`);
+      return e.terminal ? EXIT_INVALID : EXIT_FAILURE;
+    }
+    io.stderr.write(`maestro: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function processIo(): CommandIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+
+/**
+ * The agent's configuration file (YAML or JSON). Validated at the edge with zod; everything inside
+ * the agent works with the parsed `MaestroConfig`. Every default is stated here, with its unit.
+ */
+
+const personSchema = z.object({
+  name: z.string().min(1),
+  email: z
+    .string()
+    .min(3)
+    .regex(/^[^\s<>]+@[^\s<>]+$/, 'must be an email address like maestro@example.com'),
+});
+
+/** An environment variable name, e.g. MAESTRO_GIT_TOKEN. Secrets are never written in the file. */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name like MAESTRO_GIT_TOKEN');
+
+const freezeWindowSchema = z.object({
+  /** 5-field cron (minute hour day-of-month month day-of-week), evaluated in UTC */
+  cron: z
+    .string()
+    .refine(
+      (s) => s.trim().split(/\s+/).length === 5,
+      'must be a 5-field cron expression, e.g. "0 22 * * 5"',
+    ),
+  durationMinutes: z.number().int().positive(),
+  reason: z.string().optional(),
+});
+
+const guardrailsSchema = z
+  .object({
+    /** pods per decision; default 4 */
+    maxStepUp: z.number().int().positive().default(4),
+    /** pods per decision; default 2 */
+    maxStepDown: z.number().int().positive().default(2),
+    /** seconds; default 60 */
+    scaleUpCooldownSeconds: z.number().nonnegative().default(60),
+    /** seconds; default 300 (the HPA's scale-down stabilisation window) */
+    scaleDownCooldownSeconds: z.number().nonnegative().default(300),
+    /** commits per target per rolling hour; default 30 */
+    maxCommitsPerHour: z.number().int().positive().default(30),
+    /** ms; p95 above it forces a scale-up; default = slo.p95Ms * 1.5 */
+    hardP95Ms: z.number().positive().optional(),
+    /** fraction; no scale-down while p95 >= slo.p95Ms * (1 - margin); default 0.1 */
+    scaleDownSloMargin: z.number().min(0).max(1).default(0.1),
+    /** pods added at least by a forced scale-up; default 2 */
+    forcedScaleUpStep: z.number().int().positive().default(2),
+    /** fraction 0..1; canary error rate above it forces a rollback; default 0.05 */
+    canaryErrorRateHardLimit: z.number().min(0).max(1).default(0.05),
+    /** percent; the largest canary step the agent may take; default 25, never 100 */
+    canaryMaxStepWeight: z.number().int().min(1).max(99).default(25),
+    freezeWindows: z.array(freezeWindowSchema).default([]),
+  })
+  .prefault({});
+
+const querySchema = z
+  .object({
+    cpu: z.string(),
+    memory: z.string(),
+    readyReplicas: z.string(),
+    specReplicas: z.string(),
+    rps: z.string(),
+    p95: z.string(),
+    p99: z.string(),
+    errorRate: z.string(),
+    canaryWeight: z.string(),
+    canaryStatus: z.string(),
+    appliedRevision: z.string(),
+  })
+  .partial();
+
+export const POLICY_REF = /^(hpa(:\d{1,3})?|flagger|judge|onnx:.+|oracle)$/;
+const policyRef = z
+  .string()
+  .regex(POLICY_REF, 'must be one of hpa, hpa:<target %>, flagger, judge, onnx:<path to .onnx>');
+
+const targetSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -'),
+    kind: z.enum(['deployment-replicas', 'hpa-bounds', 'flagger-canary']),
+    /** YAML file in the config repo, relative to git.pathPrefix */
+    file: z
+      .string()
+      .min(1)
+      .refine(
+        (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+        'must be a relative path inside the repo',
+      ),
+    namespace: z.string().min(1).default('default'),
+    /** metadata.name of the object in the file; defaults to the target name */
+    resource: z.string().min(1).optional(),
+    minReplicas: z.number().int().min(0),
+    maxReplicas: z.number().int().positive(),
+    slo: z.object({
+      /** ms */
+      p95Ms: z.number().positive(),
+      /** fraction 0..1 */
+      errorRate: z.number().min(0).max(1).default(0.01),
+    }),
+    /** the policy deciding for this target; default hpa (autoscaling) or flagger (canaries) */
+    policy: policyRef.optional(),
+    /** the rule baseline used when the policy is missing, failing, slow or unsure */
+    fallback: policyRef.optional(),
+    /** onnx policies: below this max action probability the fallback decides; default 0.5 */
+    minConfidence: z.number().min(0).max(1).default(0.5),
+    /** onnx policies: inference budget in ms; default 50 */
+    latencyBudgetMs: z.number().positive().default(50),
+    queries: querySchema.default({}),
+    guardrails: guardrailsSchema,
+  })
+  .superRefine((t, ctx) => {
+    if (t.maxReplicas < t.minReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: 'must be >= minReplicas' });
+    }
+    if (t.kind === 'flagger-canary' && t.policy && /^(hpa|oracle)/.test(t.policy)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy'],
+        message: 'a flagger-canary target needs a canary policy: flagger, judge or onnx:<path>',
+      });
+    }
+    if (t.kind !== 'flagger-canary' && t.policy && /^(flagger|judge)$/.test(t.policy)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy'],
+        message: `a ${t.kind} target needs an autoscaling policy: hpa, hpa:<target %> or onnx:<path>`,
+      });
+    }
+  });
+
+const tokenSchema = z
+  .object({
+    role: z.enum(['viewer', 'operator']),
+    /** environment variable holding the token */
+    env: envName.optional(),
+    /** file holding the token (e.g. a mounted Secret) */
+    file: z.string().optional(),
+    /** the person the token belongs to, recorded on overrides */
+    user: z.string().min(1).default('operator'),
+  })
+  .refine((t) => (t.env === undefined) !== (t.file === undefined), 'set exactly one of env or file');
+
+export const configSchema = z
+  .object({
+    git: z.object({
+      url: z
+        .string()
+        .regex(/^(https?|file):\/\//, 'must be an http(s):// URL (isomorphic-git pushes over HTTP only)'),
+      branch: z.string().min(1).default('main'),
+      /** folder inside the repo the target files are relative to; default '' (repo root) */
+      pathPrefix: z.string().default(''),
+      /** environment variable holding the git token; omit for an unauthenticated server */
+      tokenEnv: envName.optional(),
+      author: personSchema.default({ name: 'maestro', email: 'maestro@localhost' }),
+      pushMode: z.enum(['direct', 'pull-request']).default('direct'),
+      /** shadow mode: decide and publish, never push; default false */
+      shadow: z.boolean().default(false),
+      /** pull-request mode: the GitHub repository and API endpoint */
+      github: z
+        .object({
+          owner: z.string().min(1),
+          repo: z.string().min(1),
+          apiUrl: z.string().url().default('https://api.github.com'),
+        })
+        .optional(),
+    }),
+    prometheus: z.object({
+      url: z.string().url(),
+      /** ms per query; default 5000 */
+      timeoutMs: z.number().int().positive().default(5000),
+      /** samples older than this are no data (s); default 120 */
+      stalenessSeconds: z.number().positive().default(120),
+    }),
+    /** seconds between cycles; default 15 (the HPA's sync period) */
+    cycleIntervalSeconds: z.number().positive().default(15),
+    /** seconds a pushed change may stay unapplied by Flux before an event is raised; default 300 */
+    applyTimeoutSeconds: z.number().positive().default(300),
+    server: z
+      .object({
+        /** address the dashboard, API and gates bind to; default 127.0.0.1 */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        tokens: z.array(tokenSchema).default([]),
+        /** Origins allowed for the dashboard's WebSocket and API; default: same origin only */
+        allowedOrigins: z.array(z.string()).default([]),
+        /** environment variable holding the shared secret Flagger sends to the gate endpoints */
+        gateSecretEnv: envName.optional(),
+      })
+      .prefault({}),
+    targets: z.array(targetSchema).min(1, 'list at least one target'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.targets.forEach((t, i) => {
+      const prev = seen.get(t.name);
+      if (prev !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'name'],
+          message: `duplicate target name (also targets[${prev}])`,
+        });
+      } else seen.set(t.name, i);
+    });
+    if (c.git.pushMode === 'pull-request' && !c.git.github) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['git', 'github'],
+        message: 'required when pushMode is pull-request',
+      });
+    }
+  });
+
+export type MaestroConfig = z.infer<typeof configSchema>;
+export type TargetConfig = MaestroConfig['targets'][number];
+export type GuardrailConfig = TargetConfig['guardrails'];

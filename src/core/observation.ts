@@ -1,0 +1,84 @@
+import type { Sample } from './sample';
+import type { TargetKind } from './target';
+
+/**
+ * Service metrics as read from Prometheus. Units are part of the names.
+ * cpuUtilization: fraction of the pods' CPU requests in use, averaged over ready pods (0.7 = 70 %).
+ * errorRate: fraction of requests answered with 5xx (0..1).
+ */
+export interface ServiceMetrics {
+  readonly cpuUtilization: Sample;
+  readonly memoryBytes: Sample;
+  /** pods Ready (kube_deployment_status_replicas_available) */
+  readonly readyReplicas: Sample;
+  /** replicas the cluster is asked for (kube_deployment_spec_replicas) */
+  readonly specReplicas: Sample;
+  readonly rps: Sample;
+  readonly p95LatencyMs: Sample;
+  readonly p99LatencyMs: Sample;
+  readonly errorRate: Sample;
+}
+
+/** Flagger's phases (pkg/apis/flagger/v1beta1 CanaryPhase). */
+export type CanaryPhase =
+  | 'Initializing'
+  | 'Initialized'
+  | 'Waiting'
+  | 'Progressing'
+  | 'WaitingPromotion'
+  | 'Promoting'
+  | 'Finalising'
+  | 'Succeeded'
+  | 'Failed'
+  | 'Terminating'
+  | 'Terminated'
+  | 'Unknown';
+
+export interface VersionMetrics {
+  readonly rps: Sample;
+  readonly p95LatencyMs: Sample;
+  readonly p99LatencyMs: Sample;
+  readonly errorRate: Sample;
+}
+
+export interface CanaryObservation {
+  /** flagger_canary_weight: percent of traffic on the canary, 0..100 */
+  readonly weight: Sample;
+  readonly phase: CanaryPhase;
+  /** checksum of the revision under analysis (from the gate webhook payload), if known */
+  readonly checksum?: string;
+  /** failed checks so far in this run, if known */
+  readonly failedChecks?: number;
+  readonly canary: VersionMetrics;
+  readonly primary: VersionMetrics;
+}
+
+/** What git says the target is declared as right now (read from the managed YAML file). */
+export interface DeclaredState {
+  /** Deployment spec.replicas (deployment-replicas targets) */
+  readonly replicas?: number;
+  /** HPA bounds (hpa-bounds targets) */
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+  /** Canary analysis fields (flagger-canary targets) */
+  readonly stepWeight?: number;
+  readonly maxWeight?: number;
+  readonly skipAnalysis?: boolean;
+  /** the commit the declared state was read from (40-hex sha) */
+  readonly revision: string;
+}
+
+/**
+ * Everything the decision sees about one target at one instant: metrics from Prometheus and the
+ * declared state from git. `at` is the observation time in ms since epoch (from the injected clock).
+ */
+export interface Observation {
+  readonly target: string;
+  readonly kind: TargetKind;
+  readonly at: number;
+  readonly service: ServiceMetrics;
+  readonly canary?: CanaryObservation;
+  readonly declared: DeclaredState;
+  /** Flux's applied revision `<branch>@sha1:<sha>`, when known; pending-change detection uses it */
+  readonly appliedRevision?: string;
+}
