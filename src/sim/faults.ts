@@ -8,7 +8,12 @@ export type FaultEvent =
   /** kill `count` pods of the service (the Deployment recreates them, with start-up delay) */
   | { readonly kind: 'pod-kill'; readonly at: number; readonly count: number }
   /** a node and its pods are gone for durationSeconds */
-  | { readonly kind: 'node-loss'; readonly at: number; readonly node: number; readonly durationSeconds: number }
+  | {
+      readonly kind: 'node-loss';
+      readonly at: number;
+      readonly node: number;
+      readonly durationSeconds: number;
+    }
   /** pods on the node serve `factor` times as fast (0.5 = half speed) for durationSeconds */
   | {
       readonly kind: 'noisy-neighbour';
@@ -18,7 +23,12 @@ export type FaultEvent =
       readonly durationSeconds: number;
     }
   /** every response of the service gets addedMs more latency for durationSeconds */
-  | { readonly kind: 'latency-injection'; readonly at: number; readonly addedMs: number; readonly durationSeconds: number };
+  | {
+      readonly kind: 'latency-injection';
+      readonly at: number;
+      readonly addedMs: number;
+      readonly durationSeconds: number;
+    };
 
 /** Expected events per hour of each kind (0 = never). */
 export interface FaultRates {
@@ -36,7 +46,12 @@ export const NO_FAULTS: FaultRates = Object.freeze({
 });
 
 /** The schedule of faults over [0, horizonSeconds), sorted by time. */
-export function faultSchedule(rates: FaultRates, horizonSeconds: number, nodeCount: number, rng: Rng): FaultEvent[] {
+export function faultSchedule(
+  rates: FaultRates,
+  horizonSeconds: number,
+  nodeCount: number,
+  rng: Rng,
+): FaultEvent[] {
   const events: FaultEvent[] = [];
   const arrivals = (perHour: number, make: (at: number) => FaultEvent) => {
     if (!(perHour > 0)) return;

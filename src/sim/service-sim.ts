@@ -137,7 +137,14 @@ export class ServiceSim {
       canaryStep = this.canary.step(now, dt, toCanary, extra);
     }
     const primaryStep = this.primary.step(now, dt, primaryArrivals, extra);
-    this.lastStep = { t: now, dt, offeredRps: offered, primary: primaryStep, canary: canaryStep, weight: this.weight };
+    this.lastStep = {
+      t: now,
+      dt,
+      offeredRps: offered,
+      primary: primaryStep,
+      canary: canaryStep,
+      weight: this.weight,
+    };
     return this.lastStep;
   }
 

@@ -16,7 +16,12 @@ export type TrafficPattern =
       readonly troughAtSeconds?: number;
     }
   /** linear from fromRps to toRps over durationSeconds, then flat */
-  | { readonly kind: 'ramp'; readonly fromRps: number; readonly toRps: number; readonly durationSeconds: number }
+  | {
+      readonly kind: 'ramp';
+      readonly fromRps: number;
+      readonly toRps: number;
+      readonly durationSeconds: number;
+    }
   /** base, then a rectangular spike with linear edges of riseSeconds */
   | {
       readonly kind: 'spike';
@@ -143,11 +148,9 @@ export function parseStages(text: string): TrafficPattern {
   const stages = text.split(',').map((part, i) => {
     const m = /^\s*(\d+(?:\.\d+)?)(s|m|h)?\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
     if (!m) {
-      throw new MaestroError(
-        'INPUT_INVALID',
-        `stages[${i}]: "${part}" is not duration:rps (e.g. 5m:400)`,
-        { data: { field: `stages[${i}]` } },
-      );
+      throw new MaestroError('INPUT_INVALID', `stages[${i}]: "${part}" is not duration:rps (e.g. 5m:400)`, {
+        data: { field: `stages[${i}]` },
+      });
     }
     return { durationSeconds: parseDurationSeconds(`${m[1]}${m[2] ?? 's'}`), targetRps: Number(m[3]) };
   });
@@ -166,7 +169,16 @@ export function parseDurationSeconds(text: string): number {
     matched += m[0].length;
     const n = Number(m[1]);
     const unit = m[2];
-    total += unit === 'ms' ? n / 1000 : unit === 's' ? n : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n * 86400;
+    total +=
+      unit === 'ms'
+        ? n / 1000
+        : unit === 's'
+          ? n
+          : unit === 'm'
+            ? n * 60
+            : unit === 'h'
+              ? n * 3600
+              : n * 86400;
   }
   if (matched !== s.length || s.length === 0) {
     throw new MaestroError('INPUT_INVALID', `"${text}" is not a duration (use e.g. 90s, 15m, 2h, 1h30m)`, {

@@ -71,7 +71,8 @@ export function parseTraceCsv(text: string, file: string, options: TraceOptions 
     }
     const n = Number(nCol);
     const prev = times[times.length - 1];
-    if (prev !== undefined && t <= prev) fail(file, lineNo, `time does not increase (${tCol} after the previous row)`);
+    if (prev !== undefined && t <= prev)
+      fail(file, lineNo, `time does not increase (${tCol} after the previous row)`);
     times.push(t);
     timeLines.push(lineNo);
     counts.push(n);
@@ -86,11 +87,20 @@ export function parseTraceCsv(text: string, file: string, options: TraceOptions 
     for (let i = 2; i < times.length; i++) {
       const gap = (times[i] as number) - (times[i - 1] as number);
       if (Math.abs(gap - step) > 0.01 * step) {
-        fail(file, timeLines[i] as number, `rows must be evenly spaced: gap ${round(gap)}s, expected ${round(step)}s`);
+        fail(
+          file,
+          timeLines[i] as number,
+          `rows must be evenly spaced: gap ${round(gap)}s, expected ${round(step)}s`,
+        );
       }
     }
   }
-  return { file, stepSeconds: step, counts, start: isoTimes ? (times[0] as number) * 1000 : (times[0] as number) };
+  return {
+    file,
+    stepSeconds: step,
+    counts,
+    start: isoTimes ? (times[0] as number) * 1000 : (times[0] as number),
+  };
 }
 
 function round(x: number): number {
@@ -105,7 +115,9 @@ export function traceToPattern(trace: Trace, peakRps?: number): TrafficPattern {
   const rates = trace.counts.map((n) => n / trace.stepSeconds);
   const peak = rates.reduce((m, r) => Math.max(m, r), 0);
   if (peakRps !== undefined && !(peakRps > 0)) {
-    throw new MaestroError('INPUT_INVALID', `--peak-rps must be > 0 (got ${peakRps})`, { data: { field: 'peakRps' } });
+    throw new MaestroError('INPUT_INVALID', `--peak-rps must be > 0 (got ${peakRps})`, {
+      data: { field: 'peakRps' },
+    });
   }
   const scale = peakRps !== undefined && peak > 0 ? peakRps / peak : 1;
   return { kind: 'trace', stepSeconds: trace.stepSeconds, rps: rates.map((r) => r * scale) };

@@ -1,4 +1,10 @@
-import { erlangC, mmcState, responseCcdf, responseMean, responseQuantile } from '../../../src/sim/queueing/mmc';
+import {
+  erlangC,
+  mmcState,
+  responseCcdf,
+  responseMean,
+  responseQuantile,
+} from '../../../src/sim/queueing/mmc';
 import { createRng } from '../../../src/sim/rng';
 
 /** A per-request FCFS M/M/c simulation: the reference the closed forms must match. */
