@@ -1,0 +1,97 @@
+import type { DecisionRecord } from '../core/decision';
+import type { ActionHistory, GuardResult, GuardrailLimits } from '../core/guardrail-types';
+import type { Observation } from '../core/observation';
+import type { Action } from '../core/action';
+import type { Policy } from '../core/policy';
+import type { Person, TargetRef } from '../core/ports';
+
+/**
+ * The loop's own ports, beyond src/core/ports.ts. The CLI wires them to the manifests editor, the
+ * git adapter's history reader and the policy registry (src/cli/wiring).
+ */
+
+/** One managed target as the loop needs it (built from the config by the CLI). */
+export interface LoopTarget {
+  readonly ref: TargetRef;
+  /** policy reference as configured, e.g. `onnx:policies/autoscale.onnx` */
+  readonly policy: string;
+  /** the rule baseline that decides when the policy fails */
+  readonly fallback: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly slo: { readonly p95Ms: number; readonly errorRate: number };
+  readonly limits: GuardrailLimits;
+}
+
+/** The guardrails (src/core/guardrails/guard.ts), injected so tests can see every rule fire. */
+export type GuardFn = (
+  proposal: Action,
+  observation: Observation,
+  history: ActionHistory,
+  limits: GuardrailLimits,
+  nowMs: number,
+) => GuardResult;
+
+/** The configured policy and its rule-baseline fallback for a target. */
+export interface PolicyPair {
+  readonly primary: Policy;
+  readonly fallback: Policy;
+}
+export type PolicyResolver = (target: LoopTarget) => PolicyPair;
+
+/** The fields of the target's YAML the loop reads (DeclaredState without the revision). */
+export interface DeclaredFields {
+  readonly replicas?: number;
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+  readonly stepWeight?: number;
+  readonly maxWeight?: number;
+  readonly skipAnalysis?: boolean;
+  /** the target's pause annotation (a committed human override) */
+  readonly paused: boolean;
+}
+
+/** A surgical change to one target's YAML. */
+export type ManifestEdit =
+  | { readonly kind: 'replicas'; readonly replicas: number }
+  | { readonly kind: 'hpa-bounds'; readonly minReplicas: number; readonly maxReplicas: number }
+  | { readonly kind: 'canary-step-weight'; readonly stepWeight: number }
+  | { readonly kind: 'canary-skip-analysis'; readonly skipAnalysis: boolean }
+  | { readonly kind: 'paused'; readonly paused: boolean; readonly by: string };
+
+/** Reads and edits a target's YAML text (src/manifests), keeping comments and layout. */
+export interface TargetManifests {
+  /** Throws a terminal MaestroError naming the file and field when the YAML is unusable. */
+  read(target: TargetRef, text: string): DeclaredFields;
+  /** The new text; equal to `text` when the edit changes nothing. */
+  apply(target: TargetRef, text: string, edit: ManifestEdit): string;
+}
+
+/** One earlier commit the agent (or a person through it) made, read back from git trailers. */
+export interface PastCommit {
+  readonly sha: string;
+  /** commit time, ms since epoch */
+  readonly at: number;
+  readonly target: string;
+  readonly action?: Action;
+  readonly decisionId?: string;
+  readonly override?: boolean;
+}
+
+/** Rebuilds the loop's memory after a restart. */
+export interface HistorySource {
+  /** the agent's commits since `sinceMs`, oldest first */
+  pastCommits(sinceMs: number): Promise<readonly PastCommit[]>;
+}
+
+/** Formats commit messages with the trailers HistorySource parses back (src/core/commit-message.ts). */
+export interface CommitMessages {
+  forDecisions(decisions: readonly DecisionRecord[]): string;
+  forOverride(input: {
+    readonly target: string;
+    readonly description: string;
+    readonly by: Person;
+    readonly reason?: string;
+    readonly action?: Action;
+  }): string;
+}
