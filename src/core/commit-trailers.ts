@@ -10,6 +10,8 @@ export interface Trailer {
 
 /** Trailer keys: letters, digits and `-`, as git accepts them. */
 const KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
 const LINE = /^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$/;
 
 /**
@@ -17,11 +19,7 @@ const LINE = /^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$/;
  * collapse, and the ends are trimmed. A multi-line value would end the trailer block early.
  */
 export function singleLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return value.replace(CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 /** `Key: value` lines, in order. Keys are checked; values made single-line. */

@@ -99,10 +99,9 @@ export class EmbeddedGitServer {
     await mkdir(root, { recursive: true });
     const host = options.host ?? '127.0.0.1';
     const git = options.gitBinary ?? 'git';
-    let self: EmbeddedGitServer | undefined;
-    const server = createServer((req, res) => {
-      if (self) self.handle(req, res, options.token);
-    });
+    // the request handler needs the instance, which needs the listening server: bind late
+    const holder: { self?: EmbeddedGitServer } = {};
+    const server = createServer((req, res) => holder.self?.handle(req, res, options.token));
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(options.port ?? 0, host, () => {
@@ -111,7 +110,8 @@ export class EmbeddedGitServer {
       });
     });
     const port = (server.address() as AddressInfo).port;
-    self = new EmbeddedGitServer(server, root, `http://${host}:${port}`, git);
+    const self = new EmbeddedGitServer(server, root, `http://${host}:${port}`, git);
+    holder.self = self;
     const tracked = self;
     server.on('connection', (s) => {
       tracked.sockets.add(s);
