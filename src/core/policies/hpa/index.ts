@@ -4,3 +4,4 @@
  */
 export * from './replica-calculator';
 export * from './controller';
+export * from './hpa-policy';
