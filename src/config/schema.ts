@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 /**
@@ -18,14 +19,27 @@ const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name like MAESTRO_GIT_TOKEN');
 
+/**
+ * Why a freeze window's cron expression is unusable, or undefined when it is fine: exactly 5 fields,
+ * accepted by cron-parser (the library the guardrails evaluate it with) and firing at least once.
+ */
+function cronProblem(expr: string): string | undefined {
+  if (expr.trim().split(/\s+/).length !== 5) return 'must be a 5-field cron expression, e.g. "0 22 * * 5"';
+  try {
+    // a fixed date: validation must not depend on the clock; prev() finds impossible dates (31 Feb)
+    CronExpressionParser.parse(expr, { currentDate: new Date(Date.UTC(2030, 0, 1)), tz: 'UTC' }).prev();
+    return undefined;
+  } catch (e) {
+    return `is not a valid cron expression (${(e as Error).message}); e.g. "0 22 * * 5" is Fridays 22:00 UTC`;
+  }
+}
+
 const freezeWindowSchema = z.object({
   /** 5-field cron (minute hour day-of-month month day-of-week), evaluated in UTC */
-  cron: z
-    .string()
-    .refine(
-      (s) => s.trim().split(/\s+/).length === 5,
-      'must be a 5-field cron expression, e.g. "0 22 * * 5"',
-    ),
+  cron: z.string().superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   durationMinutes: z.number().int().positive(),
   reason: z.string().optional(),
 });
@@ -116,6 +130,14 @@ const targetSchema = z
   .superRefine((t, ctx) => {
     if (t.maxReplicas < t.minReplicas) {
       ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: 'must be >= minReplicas' });
+    }
+    const hardP95Ms = t.guardrails.hardP95Ms;
+    if (hardP95Ms !== undefined && hardP95Ms < t.slo.p95Ms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrails', 'hardP95Ms'],
+        message: `must be >= slo.p95Ms (${t.slo.p95Ms}): above it the agent is forced to scale up`,
+      });
     }
     if (t.kind === 'flagger-canary' && t.policy && /^(hpa|oracle)/.test(t.policy)) {
       ctx.addIssue({
