@@ -75,7 +75,37 @@ export type CommitOutcome =
       /** in pull-request mode: the PR URL */
       readonly pullRequestUrl?: string;
     }
-  | { readonly kind: 'no-change'; readonly head: string; readonly attempts: number };
+  | {
+      readonly kind: 'no-change';
+      readonly head: string;
+      readonly attempts: number;
+      /** in pull-request mode, when the change already sits on its PR branch: the PR URL */
+      readonly pullRequestUrl?: string;
+    };
+
+/**
+ * Pull-request mode (`git.pushMode: pull-request`): the commit is pushed to its own branch and a
+ * pull request is opened against the followed branch, or updated when it is already open.
+ */
+export interface PullRequestRequest {
+  /** the branch holding the change, e.g. `maestro/web/<decision id>` */
+  readonly head: string;
+  /** the branch Flux follows */
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+export interface PullRequestInfo {
+  readonly number: number;
+  readonly url: string;
+  /** false when an open PR for the branch existed and was updated */
+  readonly created: boolean;
+}
+
+export interface PullRequests {
+  openOrUpdate(request: PullRequestRequest): Promise<PullRequestInfo>;
+}
 
 export interface ConfigRepo {
   /** Fetches the branch and returns its head. */
