@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isMaestroError } from '../core/errors';
 import type { CommandIo, ExitCodeHolder } from './command-context';
 import { notYetImplemented } from './commands/not-yet';
+import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
 import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes';
 
@@ -38,11 +39,7 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
     'human override as a commit: <target> replicas <n> | promote | rollback | pause | resume',
     3,
   );
-  later(
-    'sim',
-    'simulator: `maestro sim run --scenario NAME|--trace FILE --duration 2h --seed S --policy hpa`',
-    4,
-  );
+  registerSim(program, io, exit);
   later('hpa-recommend', 'read one HPA case as JSON on stdin and print the desired replica count', 5);
   later('train', 'train a PPO policy in the simulator and export it to ONNX', 6);
   later('eval', 'backtest autoscaling policies on a trace in virtual time', 6);

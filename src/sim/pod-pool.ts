@@ -104,6 +104,13 @@ export class PodPool {
     return n;
   }
 
+  /** every pod runs the current template and is ready, and there are `desired` of them */
+  rolledOut(now: number): boolean {
+    if (this.pods.length !== this.desired) return false;
+    for (const p of this.pods) if (p.templateHash !== this.templateHash || p.readyAt > now) return false;
+    return true;
+  }
+
   podCount(): number {
     return this.pods.length;
   }

@@ -24,8 +24,12 @@ export class WindowStats {
 
   constructor(private readonly timeoutSeconds: number) {}
 
-  add(s: PoolStep, dt: number): void {
-    this.seconds += dt;
+  /**
+   * Adds one pool step of dt seconds. Several pools of one service in the same step: pass
+   * `sameInterval` = true for all but the first so the window's duration is counted once.
+   */
+  add(s: PoolStep, dt: number, sameInterval = false): void {
+    if (!sameInterval) this.seconds += dt;
     this.arrivals += s.arrivals;
     this.served += s.served;
     this.ok += s.ok;

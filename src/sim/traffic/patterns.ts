@@ -56,6 +56,8 @@ export type TrafficPattern =
     }
   /** sum of patterns (e.g. diurnal + flash crowd) */
   | { readonly kind: 'sum'; readonly parts: readonly TrafficPattern[] }
+  /** another pattern started `offsetSeconds` in (random episode starts) */
+  | { readonly kind: 'shifted'; readonly offsetSeconds: number; readonly inner: TrafficPattern }
   /** a replayed trace: rate per row, piecewise constant, wrapping around at the end */
   | { readonly kind: 'trace'; readonly stepSeconds: number; readonly rps: readonly number[] };
 
@@ -117,6 +119,8 @@ function rawRate(p: TrafficPattern, t: number): number {
       for (const part of p.parts) total += rawRate(part, t);
       return total;
     }
+    case 'shifted':
+      return rawRate(p.inner, t + p.offsetSeconds);
     case 'trace': {
       const n = p.rps.length;
       if (n === 0) return 0;

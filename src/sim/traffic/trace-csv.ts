@@ -33,6 +33,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?
 export function parseTraceCsv(text: string, file: string, options: TraceOptions = {}): Trace {
   const lines = text.split(/\r?\n/);
   let headerSeen = false;
+  let headerLine = 1;
   let isoTimes: boolean | undefined;
   const times: number[] = [];
   const timeLines: number[] = [];
@@ -43,6 +44,7 @@ export function parseTraceCsv(text: string, file: string, options: TraceOptions 
     if (raw === '' || raw.startsWith('#')) continue;
     if (!headerSeen) {
       headerSeen = true;
+      headerLine = lineNo;
       const first = raw.split(',')[0]?.trim() ?? '';
       if (/^-?\d+(\.\d+)?$/.test(first) || ISO.test(first)) {
         fail(file, lineNo, 'expected a header row (e.g. "timestamp,requests") before the data');
@@ -78,7 +80,7 @@ export function parseTraceCsv(text: string, file: string, options: TraceOptions 
     counts.push(n);
   }
   if (!headerSeen) fail(file, 1, 'the file is empty; expected a header row and data rows');
-  if (counts.length === 0) fail(file, lines.length, 'no data rows after the header');
+  if (counts.length === 0) fail(file, headerLine, 'no data rows after the header');
   let step = options.stepSeconds;
   if (step !== undefined && !(step > 0)) fail(file, 1, `--step must be > 0 (got ${step})`);
   if (step === undefined) {
