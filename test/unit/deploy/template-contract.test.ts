@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load-config';
 import type { MaestroConfig } from '../../../src/config/schema';
+import { parseCanary } from '../../../src/sim/flagger/canary-spec';
 import {
   FLUX_DIR,
   REPO_ROOT,
@@ -138,6 +139,26 @@ describe('gitops-repo-template', () => {
       expect(h.url).toBe(`http://maestro.maestro-system.svc:8080/gate/${h.type}`);
       expect(h.metadata).toEqual({ gateSecret: '${MAESTRO_GATE_SECRET}' });
     }
+  });
+
+  it('reads the same in the simulator (the demo runs this Canary through its Flagger-like controller)', () => {
+    const spec = parseCanary(findObject('Canary', 'checkout'), 'apps/checkout/canary.yaml');
+    expect(spec).toMatchObject({
+      name: 'checkout',
+      namespace: 'shop',
+      targetName: 'checkout',
+      skipAnalysis: false,
+    });
+    expect(spec.analysis).toMatchObject({ intervalSeconds: 60, threshold: 5, stepWeight: 10, maxWeight: 50 });
+    expect(spec.analysis.metrics).toEqual([
+      { name: 'request-success-rate', min: 99, intervalSeconds: 60 },
+      { name: 'request-duration', max: 500, intervalSeconds: 60 },
+    ]);
+    expect(spec.analysis.webhooks.map((w) => w.type)).toEqual([
+      'confirm-traffic-increase',
+      'confirm-promotion',
+      'rollback',
+    ]);
   });
 
   it('releases checkout by an image tag the demo can change', () => {
