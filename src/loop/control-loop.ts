@@ -29,6 +29,7 @@ import type {
   TargetManifests,
 } from './ports';
 import { runPolicy } from './run-policy';
+import { coreCommitMessages } from './commit-messages';
 
 /**
  * The control loop: every `cycleIntervalSeconds`, for every target, observe → decide (policy with
@@ -53,6 +54,8 @@ export interface ControlLoopOptions {
   readonly metricsSource: string;
   /** link to a commit, e.g. `https://github.com/o/r/commit/{sha}` */
   readonly commitUrl?: (sha: string) => string | undefined;
+  /** the agent's identity, named in messages of housekeeping commits it makes on its own */
+  readonly agent: Person;
 }
 
 export interface ControlLoopDeps {
@@ -62,7 +65,8 @@ export interface ControlLoopDeps {
   readonly policies: PolicyResolver;
   readonly guard: GuardFn;
   readonly manifests: TargetManifests;
-  readonly messages: CommitMessages;
+  /** default: src/core/commit-message.ts (no redaction) */
+  readonly messages?: CommitMessages;
   readonly history?: HistorySource;
   readonly state?: AgentState;
   readonly gates?: GateBook;
@@ -108,6 +112,7 @@ export class ControlLoop {
   readonly gates: GateBook;
   private readonly runtimes = new Map<string, TargetRuntime>();
   private readonly newId: () => string;
+  private readonly messages: CommitMessages;
   private globallyPaused = false;
   private cycles = 0;
   private readonly startedAt: number;
@@ -127,6 +132,7 @@ export class ControlLoop {
   ) {
     this.startedAt = deps.clock.now();
     this.newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+    this.messages = deps.messages ?? coreCommitMessages();
     for (const t of targets) {
       this.runtimes.set(t.ref.name, { target: t, headsSince: new Set(), commitTimes: [], paused: false });
     }
@@ -427,7 +433,7 @@ export class ControlLoop {
         if (included.length === 0) return null;
         const planned: PlannedCommit = {
           files: [...files.entries()].map(([path, f]) => ({ path, content: f.content })),
-          message: this.deps.messages.forDecisions(included.map((i) => i.decision)),
+          message: this.messages.forDecisions(included.map((i) => i.decision)),
         };
         return planned;
       });
@@ -449,7 +455,7 @@ export class ControlLoop {
       this.publishDecision(i.decision, outcome.sha);
       published.add(i.decision.id);
     }
-    const subject = this.deps.messages.forDecisions(included.map((i) => i.decision)).split('\n')[0] ?? '';
+    const subject = this.messages.forDecisions(included.map((i) => i.decision)).split('\n')[0] ?? '';
     this.publishCommit(outcome, {
       targets: included.map((i) => i.rt.target.ref.name),
       subject,
@@ -664,20 +670,13 @@ export class ControlLoop {
       }
       const content = this.deps.manifests.apply(ref, text, edit);
       if (content === text) return null;
-      const message = info.by
-        ? this.deps.messages.forOverride({
-            target: ref.name,
-            description: info.description,
-            by: info.by,
-            ...(info.reason !== undefined ? { reason: info.reason } : {}),
-            ...(info.action !== undefined ? { action: info.action } : {}),
-          })
-        : this.deps.messages.forOverride({
-            target: ref.name,
-            description: info.description,
-            by: { name: 'maestro', email: 'maestro@localhost' },
-            ...(info.reason !== undefined ? { reason: info.reason } : {}),
-          });
+      const message = this.messages.forOverride({
+        target: ref.name,
+        description: info.description,
+        by: info.by ?? this.options.agent,
+        ...(info.reason !== undefined ? { reason: info.reason } : {}),
+        ...(info.action !== undefined ? { action: info.action } : { verb: verbOf(edit) }),
+      });
       return { files: [{ path: ref.file, content }], message, ...(info.by ? { author: info.by } : {}) };
     });
     if (outcome.kind !== 'committed') return undefined;
@@ -821,6 +820,21 @@ export class ControlLoop {
 function declaredOf(f: DeclaredFields): Omit<Observation['declared'], 'revision'> {
   const { paused: _paused, ...rest } = f;
   return rest;
+}
+
+function verbOf(edit: ManifestEdit): string {
+  switch (edit.kind) {
+    case 'paused':
+      return edit.paused ? 'pause' : 'resume';
+    case 'canary-skip-analysis':
+      return `skipAnalysis=${edit.skipAnalysis}`;
+    case 'canary-step-weight':
+      return `stepWeight=${edit.stepWeight}`;
+    case 'replicas':
+      return `replicas=${edit.replicas}`;
+    case 'hpa-bounds':
+      return `minReplicas=${edit.minReplicas} maxReplicas=${edit.maxReplicas}`;
+  }
 }
 
 function expectFor(edit: ManifestEdit): Pick<PendingChange, 'expectSpecReplicas'> {

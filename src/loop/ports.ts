@@ -93,5 +93,7 @@ export interface CommitMessages {
     readonly by: Person;
     readonly reason?: string;
     readonly action?: Action;
+    /** the `Maestro-Action` value when there is no action: `pause`, `resume`, `reset skipAnalysis` */
+    readonly verb?: string;
   }): string;
 }

@@ -29,6 +29,7 @@ export async function startAgentServer(deps: AppDeps, host: string, port: number
     redactor: deps.redactor,
     now: deps.now,
     ...(deps.allowedOrigins ? { allowedOrigins: deps.allowedOrigins } : {}),
+    ...(deps.wsClientRate ? { clientRate: deps.wsClientRate } : {}),
   });
   hub.attach(http);
   deps.state.subscribe((e) => deps.metrics.observe(e));

@@ -58,6 +58,8 @@ export interface AppDeps {
   readonly rateLimit?: RateLimit;
   /** overrides per user; default 1/s, burst 10 */
   readonly overrideRateLimit?: RateLimit;
+  /** WS client messages per connection; default 5/s, burst 20 */
+  readonly wsClientRate?: RateLimit;
   /** dashboard/ folder; default <repo>/dashboard */
   readonly dashboardDir?: string;
   /** node_modules/uplot/dist */
@@ -115,7 +117,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader(
       'Content-Security-Policy',
-      "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+      "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
     );
     if (!originAllowed(req.headers.origin, req.headers.host, deps.allowedOrigins ?? [])) {
       fail(res, 403, 'FORBIDDEN', `origin ${String(req.headers.origin)} is not allowed`);
@@ -171,7 +173,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   // ---------------------------------------------------------------- REST API (viewer)
   const api = express.Router();
-  api.use(express.json({ limit: '16kb', strict: true }));
+  // bodies are parsed after authentication: an anonymous caller learns nothing from a parse error
+  const json = express.json({ limit: '16kb', strict: true, type: () => true });
 
   api.get('/status', need('viewer'), (_req, res) => {
     res.json(deps.state.status());
@@ -245,7 +248,7 @@ export function createApp(deps: AppDeps): express.Express {
       fail(res, 500, 'INTERNAL', 'override failed; see the agent log');
     }
   };
-  api.post('/targets/:name/override', need('operator'), overrideGuard, async (req, res) => {
+  api.post('/targets/:name/override', need('operator'), overrideGuard, json, async (req, res) => {
     const name = parse(targetName, req.params.name, res, 'target name');
     if (name === undefined) return;
     if (!deps.state.target(name)) return fail(res, 404, 'NOT_FOUND', `no target named ${name}`);
@@ -261,7 +264,7 @@ export function createApp(deps: AppDeps): express.Express {
       res,
     );
   });
-  api.post('/override', need('operator'), overrideGuard, async (req, res) => {
+  api.post('/override', need('operator'), overrideGuard, json, async (req, res) => {
     const body = parse(globalOverrideBody, req.body, res, 'override body');
     if (!body) return;
     await runOverride({ action: body.action, ...(body.reason ? { reason: body.reason } : {}) }, res);
@@ -270,7 +273,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', api);
 
   // ---------------------------------------------------------------- Flagger gates
-  app.post('/gates/:gate', express.json({ limit: '16kb' }), (req, res) => {
+  app.post('/gate/:gate', express.json({ limit: '16kb' }), (req, res) => {
     const gate = req.params.gate as GateName;
     if (!GATE_NAMES.includes(gate)) return fail(res, 404, 'NOT_FOUND', `no gate ${String(req.params.gate)}`);
     const body = parse(gatePayload, req.body, res, 'webhook payload');

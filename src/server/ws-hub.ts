@@ -9,7 +9,7 @@ import type { AgentMetrics } from './agent-metrics';
 import { originAllowed, type Principal, type TokenBook } from './auth';
 import { clientMessage } from './bodies';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from './protocol';
-import { TokenBuckets } from './rate-limit';
+import { TokenBuckets, type RateLimit } from './rate-limit';
 
 /**
  * The live feed at /ws. Authentication happens on connect, before the upgrade completes: the token
@@ -27,9 +27,11 @@ export interface WsHubDeps {
   readonly allowedOrigins?: readonly string[];
   /** chart points sent per target in the snapshot; default 240 */
   readonly snapshotPoints?: number;
+  /** client messages per connection; default 5/s, burst 20 */
+  readonly clientRate?: RateLimit;
 }
 
-/** Client messages allowed per connection: 5/s, burst 20; beyond that the socket is closed (1008). */
+/** Client messages allowed per connection by default; beyond that the socket is closed (1008). */
 const CLIENT_RATE = { perSecond: 5, burst: 20 };
 /** A client this far behind (bytes queued) is dropped rather than buffering without bound. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -45,7 +47,7 @@ export class WsHub {
   };
 
   constructor(private readonly deps: WsHubDeps) {
-    this.buckets = new TokenBuckets(CLIENT_RATE, deps.now);
+    this.buckets = new TokenBuckets(deps.clientRate ?? CLIENT_RATE, deps.now);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: 4096,

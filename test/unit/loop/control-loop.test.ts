@@ -50,6 +50,7 @@ function setup(
       applyTimeoutSeconds: opts.applyTimeoutSeconds ?? 300,
       shadow: opts.shadow ?? false,
       metricsSource: 'test',
+      agent: { name: 'maestro', email: 'maestro@localhost' },
     },
   );
   loop.state.subscribe((e) => events.push(e));
