@@ -51,6 +51,16 @@ export interface CanaryObservation {
   readonly failedChecks?: number;
   readonly canary: VersionMetrics;
   readonly primary: VersionMetrics;
+  /**
+   * Optional per-metric series over the analysis window, for statistical judges (the `judge`
+   * policy's Mann-Whitney test). Keys are VersionMetrics field names (`errorRate`, `p95LatencyMs`,
+   * `p99LatencyMs`, `rps`); values are the query_range samples in the field's unit, NaN/Inf already
+   * removed. Absent → judges fall back to comparing the point values above.
+   */
+  readonly samples?: {
+    readonly canary: Readonly<Record<string, readonly number[]>>;
+    readonly primary: Readonly<Record<string, readonly number[]>>;
+  };
 }
 
 /** What git says the target is declared as right now (read from the managed YAML file). */
