@@ -18,17 +18,19 @@ import type { AgentStatus, CommitView, DecisionView, OverrideAction, TargetView 
 import { GateBook } from './gate-book';
 import { toPoint } from './observation-point';
 import { checkPending, short, type PendingChange } from './pending-change';
-import type {
-  CommitMessages,
-  DeclaredFields,
-  GuardFn,
-  HistorySource,
-  LoopTarget,
-  ManifestEdit,
-  PolicyResolver,
-  TargetManifests,
+import {
+  canaryDeploymentFile,
+  type CommitMessages,
+  type DeclaredFields,
+  type GuardFn,
+  type HistorySource,
+  type LoopTarget,
+  type ManifestEdit,
+  type PolicyResolver,
+  type TargetManifests,
 } from './ports';
 import { runPolicy } from './run-policy';
+import { overrideEdit, overridePlanner } from './override-plan';
 import { coreCommitMessages } from './commit-messages';
 
 /**
@@ -101,6 +103,12 @@ interface TargetRuntime {
   lastError?: { code: string; message: string; at: number };
   /** a person asked for a rollback of this checksum; the template is reverted after Failed */
   forcedRollback?: { checksum: string; by: Person };
+  /**
+   * the canary's Deployment file as last promoted (seen while the canary was Succeeded or
+   * Initialized): its spec.template is what a rollback is reverted to. Memory only: after a restart
+   * the first settled phase records it again.
+   */
+  promoted?: { text: string; revision: string };
   /** a forced promote set skipAnalysis; reset after Succeeded */
   forcedPromote?: { checksum: string; by: Person };
 }
@@ -465,11 +473,25 @@ export class ControlLoop {
     return true;
   }
 
-  /** After a release ends: reset a forced skipAnalysis, revert the template of a rolled-back release. */
+  /**
+   * After a release ends: reset a forced skipAnalysis after Succeeded; after a rollback (Failed),
+   * write the last promoted pod template back to git so git no longer claims the bad release is
+   * deployed (its hash equals Flagger's lastPromotedSpec: no new run starts). A forced rollback's
+   * revert is authored by the person who forced it.
+   */
   private async afterRelease(rt: TargetRuntime, snapshot: RepoSnapshot): Promise<void> {
     const o = rt.lastObservation;
-    if (rt.target.ref.kind !== 'flagger-canary' || !o?.canary || this.options.shadow) return;
-    if (o.canary.phase === 'Succeeded' && o.declared.skipAnalysis === true) {
+    const ref = rt.target.ref;
+    if (ref.kind !== 'flagger-canary' || !o?.canary || o.declared.revision !== snapshot.head) return;
+    const phase = o.canary.phase;
+    const deploymentFile = canaryDeploymentFile(ref.file);
+    if (phase === 'Succeeded' || phase === 'Initialized') {
+      const text = await snapshot.readFile(deploymentFile);
+      if (text !== undefined) rt.promoted = { text, revision: snapshot.head };
+      rt.forcedRollback = undefined;
+    }
+    if (this.options.shadow) return;
+    if (phase === 'Succeeded' && o.declared.skipAnalysis === true) {
       const by = rt.forcedPromote?.by;
       await this.overrideCommit(
         rt,
@@ -479,10 +501,33 @@ export class ControlLoop {
           by: undefined,
           reason: by ? `forced promote by ${by.name} finished` : 'release finished',
         },
-      ).catch((e) => this.error(e, rt.target.ref.name));
+      ).catch((e) => this.error(e, ref.name));
       rt.forcedPromote = undefined;
     }
-    void snapshot;
+    if (phase === 'Failed' && rt.promoted && !rt.pending) {
+      const current = await snapshot.readFile(deploymentFile);
+      if (current === undefined) return;
+      const reverted = this.deps.manifests.apply(ref, current, {
+        kind: 'pod-template',
+        fromText: rt.promoted.text,
+      });
+      if (reverted === current) return;
+      const forced = rt.forcedRollback;
+      await this.overrideCommit(
+        rt,
+        { kind: 'pod-template', fromText: rt.promoted.text },
+        {
+          description: `revert the pod template to the last promoted one (${short(rt.promoted.revision)}) after the rollback`,
+          by: forced?.by,
+          reason: forced
+            ? `forced rollback of checksum ${forced.checksum} by ${forced.by.name}`
+            : 'Flagger rolled the release back',
+          action: { type: 'canary', verb: 'rollback', ...(forced ? { forced: true } : {}) },
+        },
+        deploymentFile,
+      ).catch((e) => this.error(e, ref.name));
+      rt.forcedRollback = undefined;
+    }
   }
 
   // ---------------------------------------------------------------- human overrides
@@ -520,95 +565,44 @@ export class ControlLoop {
     if (!rt)
       throw new MaestroError('NOT_FOUND', `no target named ${req.target}`, { data: { target: req.target } });
     const ref = rt.target.ref;
-    let edit: ManifestEdit;
-    let description: string;
-    let action: Action | undefined;
-    switch (req.action) {
-      case 'pause':
-      case 'resume':
-        edit = { kind: 'paused', paused: req.action === 'pause', by: by.name };
-        description = req.action;
-        break;
-      case 'replicas': {
-        const n = req.replicas;
-        if (
-          n === undefined ||
-          !Number.isInteger(n) ||
-          n < rt.target.minReplicas ||
-          n > rt.target.maxReplicas
-        ) {
-          throw new MaestroError(
-            'INPUT_INVALID',
-            `replicas must be an integer within ${rt.target.minReplicas}..${rt.target.maxReplicas} for ${ref.name}`,
-            { data: { replicas: n } },
-          );
-        }
-        if (ref.kind === 'deployment-replicas') edit = { kind: 'replicas', replicas: n };
-        else if (ref.kind === 'hpa-bounds') {
-          edit = {
-            kind: 'hpa-bounds',
-            minReplicas: n,
-            maxReplicas: Math.max(n, rt.lastObservation?.declared.maxReplicas ?? rt.target.maxReplicas),
-          };
-        } else {
-          throw new MaestroError(
-            'INPUT_INVALID',
-            `${ref.name} is a canary: scale it through its HPA target`,
-            { data: { target: ref.name } },
-          );
-        }
-        description = `set replicas to ${n}`;
-        break;
-      }
-      case 'promote':
-      case 'rollback': {
-        if (ref.kind !== 'flagger-canary') {
-          throw new MaestroError('INPUT_INVALID', `${ref.name} is not a canary target`, {
-            data: { target: ref.name },
-          });
-        }
-        const seen = this.gates.lastSeen(ref.namespace, ref.resourceName);
-        const checksum = rt.lastObservation?.canary?.checksum ?? seen?.checksum;
-        const phase = rt.lastObservation?.canary?.phase;
-        if (
-          checksum === undefined ||
-          (phase !== undefined && !['Progressing', 'Waiting', 'WaitingPromotion'].includes(phase))
-        ) {
-          throw new MaestroError(
-            'INPUT_INVALID',
-            `${ref.name} has no canary analysis in progress (phase ${phase ?? 'unknown'})`,
-            {
-              data: { target: ref.name, phase },
-            },
-          );
-        }
-        const id = this.newId();
-        this.gates.record(ref.namespace, ref.resourceName, checksum, {
-          verb: req.action,
-          decisionId: id,
-          at: now,
-          forced: { by: by.name },
+    if (req.action === 'rollback' || req.action === 'promote') {
+      if (ref.kind !== 'flagger-canary') {
+        throw new MaestroError('INPUT_INVALID', `${ref.name} is not a canary target`, {
+          data: { field: 'action', target: ref.name },
         });
-        action = { type: 'canary', verb: req.action, forced: true };
-        if (req.action === 'promote') {
-          rt.forcedPromote = { checksum, by };
-          edit = { kind: 'canary-skip-analysis', skipAnalysis: true };
-          description = 'force promote (skipAnalysis: true)';
-        } else {
-          rt.forcedRollback = { checksum, by };
-          const result = await this.overrideCommitOrNote(
-            rt,
-            by,
-            req,
-            `force rollback of checksum ${checksum}`,
-            action,
-            now,
-          );
-          return result;
-        }
-        break;
       }
+      const seen = this.gates.lastSeen(ref.namespace, ref.resourceName);
+      const checksum = rt.lastObservation?.canary?.checksum ?? seen?.checksum;
+      const phase = rt.lastObservation?.canary?.phase;
+      if (
+        checksum === undefined ||
+        (phase !== undefined && !['Progressing', 'Waiting', 'WaitingPromotion'].includes(phase))
+      ) {
+        throw new MaestroError(
+          'INPUT_INVALID',
+          `${ref.name} has no canary analysis in progress (phase ${phase ?? 'unknown'})`,
+          { data: { target: ref.name, phase } },
+        );
+      }
+      // the gate acts at once, for this release only
+      this.gates.record(ref.namespace, ref.resourceName, checksum, {
+        verb: req.action,
+        decisionId: this.newId(),
+        at: now,
+        forced: { by: by.name },
+      });
+      if (req.action === 'rollback') {
+        rt.forcedRollback = { checksum, by };
+        return this.noteRollback(rt, by, `force rollback of checksum ${checksum}`, now);
+      }
+      rt.forcedPromote = { checksum, by };
     }
+    const { edit, description, action } = overrideEdit(
+      rt.target,
+      { action: req.action, ...(req.replicas !== undefined ? { replicas: req.replicas } : {}) },
+      by.name,
+      rt.lastObservation?.declared.maxReplicas,
+    );
     const sha = await this.overrideCommit(rt, edit, {
       description,
       by,
@@ -634,51 +628,38 @@ export class ControlLoop {
   }
 
   /** A forced rollback acts through the gate at once; its commit (the template revert) follows the rollback. */
-  private async overrideCommitOrNote(
-    rt: TargetRuntime,
-    by: Person,
-    req: OverrideRequest,
-    description: string,
-    _action: Action,
-    now: number,
-  ): Promise<OverrideResult> {
-    const message = `${rt.target.ref.name}: ${description} requested by ${by.name}; Flagger rolls back on its next tick`;
+  private noteRollback(rt: TargetRuntime, by: Person, description: string, now: number): OverrideResult {
+    const target = rt.target.ref.name;
+    const message = `${target}: ${description} requested by ${by.name}; Flagger rolls back on its next tick`;
     this.state.publish({
       type: 'override',
-      override: { target: rt.target.ref.name, action: req.action, by: by.name, at: now, result: message },
+      override: { target, action: 'rollback', by: by.name, at: now, result: message },
     });
     this.publishTarget(rt);
-    return { target: rt.target.ref.name, action: req.action, message };
+    return { target, action: 'rollback', message };
   }
 
   private async overrideCommit(
     rt: TargetRuntime,
     edit: ManifestEdit,
     info: { description: string; by: Person | undefined; reason?: string; action?: Action },
+    file: string = rt.target.ref.file,
   ): Promise<string | undefined> {
     if (this.options.shadow) return undefined;
     const ref = rt.target.ref;
     const t0 = this.deps.clock.now();
-    const outcome = await this.deps.repo.commit(async (snap) => {
-      const text = await snap.readFile(ref.file);
-      if (text === undefined) {
-        throw new MaestroError(
-          'MANIFEST_TARGET_NOT_FOUND',
-          `${ref.file} does not exist at ${short(snap.head)}`,
-          { data: { file: ref.file } },
-        );
-      }
-      const content = this.deps.manifests.apply(ref, text, edit);
-      if (content === text) return null;
-      const message = this.messages.forOverride({
-        target: ref.name,
-        description: info.description,
-        by: info.by ?? this.options.agent,
+    const outcome = await this.deps.repo.commit(
+      overridePlanner({
+        target: rt.target,
+        file,
+        plan: { edit, description: info.description, ...(info.action ? { action: info.action } : {}) },
+        ...(info.by ? { by: info.by } : {}),
+        agent: this.options.agent,
         ...(info.reason !== undefined ? { reason: info.reason } : {}),
-        ...(info.action !== undefined ? { action: info.action } : { verb: verbOf(edit) }),
-      });
-      return { files: [{ path: ref.file, content }], message, ...(info.by ? { author: info.by } : {}) };
-    });
+        manifests: this.deps.manifests,
+        messages: this.messages,
+      }),
+    );
     if (outcome.kind !== 'committed') return undefined;
     rt.pending = { sha: outcome.sha, since: this.deps.clock.now(), ...expectFor(edit) };
     rt.headsSince = new Set();
@@ -820,21 +801,6 @@ export class ControlLoop {
 function declaredOf(f: DeclaredFields): Omit<Observation['declared'], 'revision'> {
   const { paused: _paused, ...rest } = f;
   return rest;
-}
-
-function verbOf(edit: ManifestEdit): string {
-  switch (edit.kind) {
-    case 'paused':
-      return edit.paused ? 'pause' : 'resume';
-    case 'canary-skip-analysis':
-      return `skipAnalysis=${edit.skipAnalysis}`;
-    case 'canary-step-weight':
-      return `stepWeight=${edit.stepWeight}`;
-    case 'replicas':
-      return `replicas=${edit.replicas}`;
-    case 'hpa-bounds':
-      return `minReplicas=${edit.minReplicas} maxReplicas=${edit.maxReplicas}`;
-  }
 }
 
 function expectFor(edit: ManifestEdit): Pick<PendingChange, 'expectSpecReplicas'> {

@@ -57,7 +57,18 @@ export type ManifestEdit =
   | { readonly kind: 'hpa-bounds'; readonly minReplicas: number; readonly maxReplicas: number }
   | { readonly kind: 'canary-step-weight'; readonly stepWeight: number }
   | { readonly kind: 'canary-skip-analysis'; readonly skipAnalysis: boolean }
-  | { readonly kind: 'paused'; readonly paused: boolean; readonly by: string };
+  | { readonly kind: 'paused'; readonly paused: boolean; readonly by: string }
+  /** replace the Deployment's spec.template with the one in `fromText` (an earlier version of the file) */
+  | { readonly kind: 'pod-template'; readonly fromText: string };
+
+/**
+ * Where a canary target's Deployment lives: `deployment.yaml` next to the Canary's file (the layout
+ * of gitops-repo-template/). The loop reverts its pod template after a rollback.
+ */
+export function canaryDeploymentFile(canaryFile: string): string {
+  const i = canaryFile.lastIndexOf('/');
+  return `${i >= 0 ? canaryFile.slice(0, i + 1) : ''}deployment.yaml`;
+}
 
 /** Reads and edits a target's YAML text (src/manifests), keeping comments and layout. */
 export interface TargetManifests {

@@ -140,6 +140,9 @@ export const jsonManifests: TargetManifests = {
       case 'paused':
         o.paused = edit.paused;
         break;
+      case 'pod-template':
+        o.template = (JSON.parse(edit.fromText) as Record<string, unknown>).template;
+        break;
     }
     const out = JSON.stringify(o);
     return out === JSON.stringify(JSON.parse(text)) ? text : out;

@@ -378,6 +378,34 @@ describe('ControlLoop overrides', () => {
     expect(loop.gates.answer('rollback', { ...call, checksum: 'next' }, 0, false).allowed).toBe(false);
   });
 
+  it('after a forced rollback, reverts the pod template to the last promoted one, authored by the person', async () => {
+    const t = target('checkout', 'flagger-canary');
+    const { repo, metrics, loop, clock } = setup(
+      [t],
+      { 'apps/checkout.json': '{"stepWeight":10}', 'apps/deployment.json': '{"template":"v1"}' },
+      { checkout: () => ({ type: 'canary', verb: 'advance' }) },
+    );
+    // the canary file is apps/checkout.json, so its Deployment is apps/deployment.yaml by convention
+    repo.external('apps/deployment.yaml', '{"template":"v1"}', 'promoted v1');
+    metrics.readings.set('checkout', { canary: { weight: 0, phase: 'Succeeded', checksum: 'v1' } });
+    await loop.runCycle();
+    repo.external('apps/deployment.yaml', '{"template":"v2-bad"}', 'release v2');
+    metrics.readings.set('checkout', { canary: { weight: 10, phase: 'Progressing', checksum: 'v2' } });
+    clock.advance(15_000);
+    await loop.runCycle();
+    await loop.override({ target: 'checkout', action: 'rollback' }, ada);
+    metrics.readings.set('checkout', { canary: { weight: 0, phase: 'Failed', checksum: 'v2' } });
+    clock.advance(15_000);
+    await loop.runCycle();
+    expect(repo.head.files['apps/deployment.yaml']).toBe('{"template":"v1"}');
+    expect(repo.head.author).toEqual(ada);
+    expect(repo.head.message).toMatch(/revert the pod template/);
+    const commits = repo.commits.length;
+    clock.advance(15_000);
+    await loop.runCycle();
+    expect(repo.commits).toHaveLength(commits); // reverted once
+  });
+
   it('refuses promote/rollback when no canary analysis is running', async () => {
     const t = target('checkout', 'flagger-canary');
     const { metrics, loop } = setup([t], { 'apps/checkout.json': '{"stepWeight":10}' }, {});
