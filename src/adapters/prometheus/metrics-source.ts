@@ -1,0 +1,267 @@
+import { isMaestroError } from '../../core/errors';
+import type { CanaryObservation, CanaryPhase, ServiceMetrics, VersionMetrics } from '../../core/observation';
+import type { MetricsReading, MetricsSource, TargetRef } from '../../core/ports';
+import { noData, value, withStaleness, type NoDataReason, type Sample } from '../../core/sample';
+import type { PromInstantResult, PromMatrixResult, PrometheusClient } from './prometheus-client';
+import { renderQuery, templatesFor, varsFor, type QueryKey, type QueryTemplates } from './queries';
+
+/**
+ * MetricsSource over Prometheus. Every reading is values, never an exception: a missing series,
+ * NaN, ±Inf, a sample older than the staleness limit and an unreachable Prometheus all become
+ * no-data Samples (the guardrails turn them into a hold).
+ *
+ * Staleness: an instant query's samples carry the evaluation time, and Prometheus keeps answering
+ * from the last scrape for its 5-minute lookback. So each read also asks for the newest raw scrape
+ * time of the target (`timestamp()` of its spec-replicas or canary-weight series) and dates every
+ * sample with it; older than `stalenessSeconds` → `stale`.
+ */
+export interface PrometheusMetricsSourceOptions {
+  /** samples older than this are no data (s); default 120 */
+  readonly stalenessSeconds?: number;
+  /** rate() window; default 1m */
+  readonly rateWindow?: string;
+  /** per-target overrides by target name (config `targets[].queries`) */
+  readonly queries?: Readonly<Record<string, Partial<Record<QueryKey, string>>>>;
+  /**
+   * canary targets: also fetch query_range series of the per-version metrics over this many seconds
+   * (for the judge); 0 disables. Default 600.
+   */
+  readonly sampleWindowSeconds?: number;
+  /** query_range step (s); default 30 */
+  readonly sampleStepSeconds?: number;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; reason: NoDataReason; detail: string };
+
+/** One series → Sample; several → no data with a hint (the template must aggregate). */
+export function sampleFromInstant(
+  r: PromInstantResult,
+  freshnessMs: number | undefined,
+  nowMs: number,
+  stalenessMs: number,
+): Sample {
+  let raw: string;
+  let at: number;
+  if (r.resultType === 'scalar') {
+    [at, raw] = [r.result[0] * 1000, r.result[1]];
+  } else if (r.resultType === 'vector') {
+    if (r.result.length === 0) return noData('missing', 'no series');
+    if (r.result.length > 1)
+      return noData('missing', `${r.result.length} series; the query must aggregate to one`);
+    const point = r.result[0]!.value;
+    [at, raw] = [point[0] * 1000, point[1]];
+  } else {
+    return noData('missing', 'string result');
+  }
+  const s = value(Number(raw), freshnessMs === undefined ? at : Math.min(at, freshnessMs));
+  return withStaleness(s, nowMs, stalenessMs);
+}
+
+/** The values of a one-series range result, NaN/Inf removed (the judge's input). */
+export function valuesFromMatrix(r: PromMatrixResult): number[] {
+  if (r.result.length !== 1) return [];
+  return r.result[0]!.values.map((p) => Number(p[1])).filter((v) => Number.isFinite(v));
+}
+
+/** flagger_canary_status + weight → phase. Flagger's gauge only says 0 Progressing / 1 other / 2 Failed. */
+export function phaseFromStatus(status: Sample, weight: Sample): CanaryPhase {
+  if (!status.ok) return 'Unknown';
+  if (status.value === 0) return 'Progressing';
+  if (status.value === 2) return 'Failed';
+  // 1: Initialized/Waiting/WaitingPromotion/Promoting/Finalising/Succeeded; with traffic on the
+  // canary it is waiting for (or doing) promotion, without it the last run is over
+  return weight.ok && weight.value > 0 ? 'WaitingPromotion' : 'Succeeded';
+}
+
+const errorSample = (detail: string): Sample => noData('error', detail);
+
+export class PrometheusMetricsSource implements MetricsSource {
+  private readonly stalenessMs: number;
+  private readonly window: string;
+
+  constructor(
+    private readonly client: PrometheusClient,
+    private readonly options: PrometheusMetricsSourceOptions = {},
+  ) {
+    this.stalenessMs = (options.stalenessSeconds ?? 120) * 1000;
+    this.window = options.rateWindow ?? '1m';
+  }
+
+  async read(target: TargetRef, nowMs: number): Promise<MetricsReading> {
+    const templates = templatesFor(this.options.queries?.[target.name]);
+    const vars = varsFor(target, this.window);
+    const freshness = await this.freshness(target, vars, nowMs);
+    if (!freshness.ok && freshness.reason === 'error') {
+      // Prometheus is unreachable: every sample says so, nothing is guessed
+      return this.allError(target, freshness.detail);
+    }
+    const freshMs = freshness.ok ? freshness.value : undefined;
+    const q = (key: QueryKey, v = vars) => this.instant(renderQuery(templates[key], v), freshMs, nowMs);
+    const [cpu, memoryBytes, readyReplicas, specReplicas, rps, p95, p99, errorRate] = await Promise.all([
+      q('cpu'),
+      q('memory'),
+      q('readyReplicas'),
+      q('specReplicas'),
+      q('rps'),
+      q('p95'),
+      q('p99'),
+      q('errorRate'),
+    ]);
+    const service: ServiceMetrics = {
+      cpuUtilization: cpu,
+      memoryBytes,
+      readyReplicas,
+      specReplicas,
+      rps,
+      p95LatencyMs: p95,
+      p99LatencyMs: p99,
+      errorRate,
+    };
+    const appliedRevision = await this.appliedRevision(templates, vars, nowMs);
+    const reading: { service: ServiceMetrics; canary?: CanaryObservation; appliedRevision?: string } = {
+      service,
+    };
+    if (appliedRevision !== undefined) reading.appliedRevision = appliedRevision;
+    if (target.kind === 'flagger-canary')
+      reading.canary = await this.canary(target, templates, freshMs, nowMs);
+    return reading;
+  }
+
+  private async canary(
+    target: TargetRef,
+    t: QueryTemplates,
+    freshMs: number | undefined,
+    nowMs: number,
+  ): Promise<CanaryObservation> {
+    const vars = varsFor(target, this.window);
+    const [weight, status] = await Promise.all([
+      this.instant(renderQuery(t.canaryWeight, vars), freshMs, nowMs),
+      this.instant(renderQuery(t.canaryStatus, vars), freshMs, nowMs),
+    ]);
+    const version = async (v: 'canary' | 'primary'): Promise<VersionMetrics> => {
+      const vv = varsFor(target, this.window, v);
+      const [rps, p95, p99, errorRate] = await Promise.all(
+        (['rps', 'p95', 'p99', 'errorRate'] as const).map((k) =>
+          this.instant(renderQuery(t[k], vv), freshMs, nowMs),
+        ),
+      );
+      return { rps: rps!, p95LatencyMs: p95!, p99LatencyMs: p99!, errorRate: errorRate! };
+    };
+    const [canary, primary] = await Promise.all([version('canary'), version('primary')]);
+    const obs: { -readonly [K in keyof CanaryObservation]: CanaryObservation[K] } = {
+      weight,
+      phase: phaseFromStatus(status, weight),
+      canary,
+      primary,
+    };
+    const samples = await this.samples(target, t, nowMs);
+    if (samples) obs.samples = samples;
+    return obs;
+  }
+
+  /** query_range series per version for the judge; undefined when disabled or unavailable. */
+  private async samples(
+    target: TargetRef,
+    t: QueryTemplates,
+    nowMs: number,
+  ): Promise<CanaryObservation['samples']> {
+    const windowS = this.options.sampleWindowSeconds ?? 600;
+    if (windowS <= 0) return undefined;
+    const step = this.options.sampleStepSeconds ?? 30;
+    const keys = [
+      ['errorRate', 'errorRate'],
+      ['p95LatencyMs', 'p95'],
+      ['p99LatencyMs', 'p99'],
+    ] as const;
+    try {
+      const out = { canary: {} as Record<string, number[]>, primary: {} as Record<string, number[]> };
+      for (const v of ['canary', 'primary'] as const) {
+        const vv = varsFor(target, this.window, v);
+        for (const [field, key] of keys) {
+          const r = await this.client.queryRange(
+            renderQuery(t[key], vv),
+            nowMs - windowS * 1000,
+            nowMs,
+            step,
+          );
+          out[v][field] = valuesFromMatrix(r);
+        }
+      }
+      return out;
+    } catch (e) {
+      if (isMaestroError(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async instant(query: string, freshMs: number | undefined, nowMs: number): Promise<Sample> {
+    try {
+      const r = await this.client.queryInstant(query, nowMs);
+      return sampleFromInstant(r, freshMs, nowMs, this.stalenessMs);
+    } catch (e) {
+      if (isMaestroError(e)) {
+        return e.code === 'PROMETHEUS_QUERY' ? noData('missing', e.message) : errorSample(e.message);
+      }
+      throw e;
+    }
+  }
+
+  /** Newest raw scrape time of the target's anchor series (ms), or why there is none. */
+  private async freshness(
+    target: TargetRef,
+    vars: ReturnType<typeof varsFor>,
+    nowMs: number,
+  ): Promise<Outcome<number>> {
+    const anchor =
+      target.kind === 'flagger-canary'
+        ? `max(timestamp(flagger_canary_weight{namespace="${vars.namespace}",name="${vars.name}"}))`
+        : `max(timestamp(kube_deployment_spec_replicas{namespace="${vars.namespace}",deployment="${vars.deployment}"}))`;
+    try {
+      const r = await this.client.queryInstant(anchor, nowMs);
+      const s = sampleFromInstant(r, undefined, nowMs, Number.POSITIVE_INFINITY);
+      return s.ok
+        ? { ok: true, value: s.value * 1000 }
+        : { ok: false, reason: s.reason, detail: s.detail ?? s.reason };
+    } catch (e) {
+      if (isMaestroError(e)) {
+        return { ok: false, reason: e.code === 'PROMETHEUS_QUERY' ? 'missing' : 'error', detail: e.message };
+      }
+      throw e;
+    }
+  }
+
+  private async appliedRevision(
+    t: QueryTemplates,
+    vars: ReturnType<typeof varsFor>,
+    nowMs: number,
+  ): Promise<string | undefined> {
+    try {
+      const r = await this.client.queryInstant(renderQuery(t.appliedRevision, vars), nowMs);
+      if (r.resultType !== 'vector') return undefined;
+      const revisions = [
+        ...new Set(r.result.map((s) => s.metric.revision).filter((x): x is string => !!x)),
+      ].sort();
+      return revisions[0];
+    } catch (e) {
+      if (isMaestroError(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private allError(target: TargetRef, detail: string): MetricsReading {
+    const e = errorSample(detail);
+    const service: ServiceMetrics = {
+      cpuUtilization: e,
+      memoryBytes: e,
+      readyReplicas: e,
+      specReplicas: e,
+      rps: e,
+      p95LatencyMs: e,
+      p99LatencyMs: e,
+      errorRate: e,
+    };
+    if (target.kind !== 'flagger-canary') return { service };
+    const v: VersionMetrics = { rps: e, p95LatencyMs: e, p99LatencyMs: e, errorRate: e };
+    return { service, canary: { weight: e, phase: 'Unknown', canary: v, primary: v } };
+  }
+}
