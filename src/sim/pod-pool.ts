@@ -72,7 +72,7 @@ export class PodPool {
   private serial = 0;
 
   constructor(
-    readonly deployment: string,
+    public deployment: string,
     readonly version: Version,
     private readonly params: ServiceParams,
     private readonly nodes: Nodes,
