@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isMaestroError } from '../core/errors';
 import type { CommandIo, ExitCodeHolder } from './command-context';
+import { registerHpaRecommend } from './commands/hpa-recommend';
 import { notYetImplemented } from './commands/not-yet';
 import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
@@ -40,7 +41,7 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
     3,
   );
   registerSim(program, io, exit);
-  later('hpa-recommend', 'read one HPA case as JSON on stdin and print the desired replica count', 5);
+  registerHpaRecommend(program, io, exit);
   later('train', 'train a PPO policy in the simulator and export it to ONNX', 6);
   later('eval', 'backtest autoscaling policies on a trace in virtual time', 6);
   later('eval-canary', 'evaluate canary policies over seeded good and bad releases', 6);
