@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { MaestroError } from '../../core/errors';
+
+/**
+ * A real Prometheus for the demo: started from the `prometheus` binary with a temporary config that
+ * scrapes the simulator, its TSDB in a temp folder, bound to 127.0.0.1 on a free port. The scrape
+ * interval follows the simulator's speed (15 s of simulated time per scrape, at least 1 s of wall
+ * time), so accelerated runs still get enough points per rate window.
+ */
+export interface PrometheusProcess {
+  readonly url: string;
+  readonly scrapeIntervalSeconds: number;
+  stop(): Promise<void>;
+}
+
+/** The `prometheus` binary on PATH (or the Debian path), if any. */
+export function findPrometheus(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const d of [...dirs, '/usr/bin', '/usr/local/bin']) {
+    const p = join(d, 'prometheus');
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPrometheus(options: {
+  readonly binary: string;
+  /** host:port of the simulator's /metrics */
+  readonly target: string;
+  readonly dir: string;
+  readonly speed: number;
+  /** ms to wait for /-/ready; default 30000 */
+  readonly readyTimeoutMs?: number;
+}): Promise<PrometheusProcess> {
+  const scrape = Math.max(1, Math.round(15 / options.speed));
+  await mkdir(join(options.dir, 'data'), { recursive: true });
+  const configFile = join(options.dir, 'prometheus.yml');
+  await writeFile(
+    configFile,
+    [
+      'global:',
+      `  scrape_interval: ${scrape}s`,
+      `  evaluation_interval: ${scrape}s`,
+      'scrape_configs:',
+      '  - job_name: maestro-sim',
+      '    honor_labels: true',
+      '    static_configs:',
+      `      - targets: ['${options.target}']`,
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    options.binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(options.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1d',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new MaestroError(
+        'PROMETHEUS_UNAVAILABLE',
+        `prometheus exited with code ${child.exitCode}: ${stderr.trim()}`,
+        {
+          data: { binary: options.binary },
+          retryable: false,
+        },
+      );
+    }
+    try {
+      const r = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new MaestroError(
+        'PROMETHEUS_UNAVAILABLE',
+        `prometheus did not become ready at ${url}: ${stderr.trim()}`,
+        {
+          data: { binary: options.binary },
+        },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, scrapeIntervalSeconds: scrape, stop };
+}
