@@ -33,6 +33,13 @@ export interface PrometheusMetricsSourceOptions {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; reason: NoDataReason; detail: string };
 
+/** Prometheus prints values as Go does: "+Inf", "-Inf", "NaN" (JS Number() reads "+Inf" as NaN). */
+export function parsePromValue(raw: string): number {
+  if (raw === '+Inf' || raw === 'Inf') return Number.POSITIVE_INFINITY;
+  if (raw === '-Inf') return Number.NEGATIVE_INFINITY;
+  return Number(raw);
+}
+
 /** One series → Sample; several → no data with a hint (the template must aggregate). */
 export function sampleFromInstant(
   r: PromInstantResult,
@@ -53,14 +60,14 @@ export function sampleFromInstant(
   } else {
     return noData('missing', 'string result');
   }
-  const s = value(Number(raw), freshnessMs === undefined ? at : Math.min(at, freshnessMs));
+  const s = value(parsePromValue(raw), freshnessMs === undefined ? at : Math.min(at, freshnessMs));
   return withStaleness(s, nowMs, stalenessMs);
 }
 
 /** The values of a one-series range result, NaN/Inf removed (the judge's input). */
 export function valuesFromMatrix(r: PromMatrixResult): number[] {
   if (r.result.length !== 1) return [];
-  return r.result[0]!.values.map((p) => Number(p[1])).filter((v) => Number.isFinite(v));
+  return r.result[0]!.values.map((p) => parsePromValue(p[1])).filter((v) => Number.isFinite(v));
 }
 
 /** flagger_canary_status + weight → phase. Flagger's gauge only says 0 Progressing / 1 other / 2 Failed. */
