@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_QUERIES, renderQuery, varsFor } from '../../../src/adapters/prometheus/queries';
 import type { K8sObject } from '../../../src/sim/flux/kustomization-files';
 import { SimRuntime } from '../../../src/sim/runtime/sim-runtime';
 import { getScenario } from '../../../src/sim/scenarios';
@@ -136,6 +137,13 @@ describeProm('real Prometheus scraping the simulator', () => {
       promUrl,
       'sum(rate(container_cpu_usage_seconds_total{pod=~"web-.*"}[1m])) / sum(kube_pod_container_resource_requests{resource="cpu",pod=~"web-.*"})',
     );
+    // every default query of the agent's Prometheus adapter answers for a deployment-replicas target
+    const vars = varsFor({ namespace: 'default', resourceName: 'web', kind: 'deployment-replicas' }, '1m');
+    for (const [key, template] of Object.entries(DEFAULT_QUERIES)) {
+      if (key === 'canaryWeight' || key === 'canaryStatus' || key === 'appliedRevision') continue;
+      const v = await query(promUrl, renderQuery(template, vars));
+      expect({ key, ok: v !== undefined && Number.isFinite(v) }).toEqual({ key, ok: true });
+    }
     const ownCpu = (runtime.state() as { services: Array<{ lastMinute?: { cpuUtilization: number } }> })
       .services[0]?.lastMinute?.cpuUtilization;
     expect(Math.abs((cpu as number) - (ownCpu as number)) / (ownCpu as number)).toBeLessThan(0.1);
