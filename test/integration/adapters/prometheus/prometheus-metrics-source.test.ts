@@ -17,6 +17,8 @@ import type { GuardrailLimits } from '../../../../src/core/guardrail-types';
 import type { Observation } from '../../../../src/core/observation';
 import type { TargetRef } from '../../../../src/core/ports';
 import { createHpaPolicy } from '../../../../src/core/policies/hpa/hpa-policy';
+import { createFlaggerPolicy } from '../../../../src/core/policies/flagger/flagger-policy';
+import { createJudgePolicy } from '../../../../src/core/policies/judge/judge-policy';
 import type { PolicyOutput } from '../../../../src/core/decision';
 import { describeWithBinary, PROMETHEUS } from '../../../support/external-binary';
 
@@ -59,6 +61,26 @@ function exposition(elapsedS: number): string {
     `http_request_duration_seconds_bucket{${http},le="+Inf"} ${total}`,
     `http_request_duration_seconds_sum{${http}} ${0.075 * total}`,
     `http_request_duration_seconds_count{${http}} ${total}`,
+    // a Flagger canary "checkout": 20 % weight, the canary answers 4 % errors and slower
+    `flagger_canary_weight{${ns},name="checkout"} 20`,
+    `flagger_canary_status{${ns},name="checkout"} 0`,
+    `kube_deployment_spec_replicas{${ns},deployment="checkout-primary"} 3`,
+    ...(
+      [
+        ['canary', 48, 2, '0.2', '0.1'],
+        ['primary', 199, 1, '0.1', '0.05'],
+      ] as const
+    ).flatMap(([version, ok, err, le, below]) => {
+      const l = `${ns},app="checkout",deployment="checkout${version === 'primary' ? '-primary' : ''}",version="${version}"`;
+      const n = (ok + err) * elapsedS;
+      return [
+        `http_requests_total{${l},code="200"} ${ok * elapsedS}`,
+        `http_requests_total{${l},code="500"} ${err * elapsedS}`,
+        `http_request_duration_seconds_bucket{${l},le="${below}"} 0`,
+        `http_request_duration_seconds_bucket{${l},le="${le}"} ${n}`,
+        `http_request_duration_seconds_bucket{${l},le="+Inf"} ${n}`,
+      ];
+    }),
     `gotk_resource_info{customresource_kind="Kustomization",customresource_group="kustomize.toolkit.fluxcd.io",exported_namespace="flux-system",name="apps",ready="True",revision="${REVISION}"} 1`,
   ];
   return lines.join('\n') + '\n';
@@ -227,6 +249,56 @@ describeProm('PrometheusMetricsSource with a real Prometheus', () => {
     freezeWindows: [],
     paused: false,
   };
+
+  it('reads a canary: weight, per-version metrics and query_range samples; the baselines decide on it', async () => {
+    const checkout: TargetRef = {
+      name: 'checkout',
+      kind: 'flagger-canary',
+      file: 'apps/checkout.yaml',
+      namespace: 'shop',
+      resourceName: 'checkout',
+    };
+    const src = new PrometheusMetricsSource(client(), {
+      rateWindow: '5s',
+      stalenessSeconds: 30,
+      sampleWindowSeconds: 20,
+      sampleStepSeconds: 1,
+    });
+    const r = await waitFor('canary rates and samples', async () => {
+      const x = await src.read(checkout, Date.now());
+      const c = x.canary;
+      return c &&
+        c.canary.errorRate.ok &&
+        Math.abs(c.canary.errorRate.value - 0.04) < 0.002 &&
+        (c.samples?.canary.errorRate.length ?? 0) >= 3
+        ? x
+        : undefined;
+    });
+    const c = r.canary!;
+    expect(c.weight).toMatchObject({ ok: true, value: 20 });
+    expect(c.phase).toBe('Progressing');
+    expect(c.primary.errorRate.ok && c.primary.errorRate.value).toBeCloseTo(0.005, 3);
+    expect(c.canary.p95LatencyMs.ok && c.canary.p95LatencyMs.value).toBeCloseTo(100 + 100 * 0.95, 6);
+    expect(c.primary.p95LatencyMs.ok && c.primary.p95LatencyMs.value).toBeCloseTo(50 + 50 * 0.95, 6);
+    expect(Math.min(...c.samples!.canary.errorRate)).toBeGreaterThan(0.03);
+    expect(Math.max(...c.samples!.primary.errorRate)).toBeLessThan(0.01);
+
+    const o: Observation = {
+      target: 'checkout',
+      kind: 'flagger-canary',
+      at: Date.now(),
+      service: r.service,
+      canary: c,
+      declared: { stepWeight: 10, maxWeight: 50, revision: 'a'.repeat(40) },
+    };
+    const ctx = { nowMs: Date.now(), minReplicas: 1, maxReplicas: 10, sloP95Ms: 300, sloErrorRate: 0.01 };
+    const flagger = (await createFlaggerPolicy().decide(o, ctx)) as PolicyOutput;
+    expect(flagger.action).toEqual({ type: 'canary', verb: 'hold' });
+    expect(flagger.explanation[0]).toMatch(/success rate 9[56]\.\d+% < 99%/);
+    const judge = (await createJudgePolicy().decide(o, ctx)) as PolicyOutput;
+    expect(judge.action).toEqual({ type: 'canary', verb: 'rollback' });
+    expect(judge.explanation[0]).toMatch(/judge \(samples\)/);
+  });
 
   it('reads the injected values; then no data and a hold while Prometheus is down; then recovers', async () => {
     // 1. the observation equals the injected values
