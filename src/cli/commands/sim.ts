@@ -7,6 +7,13 @@ import { getScenario, SCENARIOS, scenarioNames, type Scenario } from '../../sim/
 import { parseDurationSeconds, patternDuration } from '../../sim/traffic/patterns';
 import { parseTraceCsv, traceToPattern } from '../../sim/traffic/trace-csv';
 import { generateTrace, TRACE_SHAPES } from '../../sim/traffic/synthetic-trace';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitRepoSession } from '../../adapters/git/repo-session';
+import { createRng } from '../../sim/rng';
+import { defaultObjects } from '../../sim/runtime/default-objects';
+import { SimRuntime } from '../../sim/runtime/sim-runtime';
 import type { CommandIo, ExitCodeHolder } from '../command-context';
 import { EXIT_INVALID, EXIT_OK } from '../exit-codes';
 
@@ -119,6 +126,87 @@ export function registerSim(program: Command, io: CommandIo, exit: ExitCodeHolde
       io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       exit.code = EXIT_OK;
     });
+
+  sim
+    .command('serve')
+    .description(
+      'run the simulator in real time: /metrics for Prometheus, a Flux-like reconciler on the config repo, Flagger-like canaries',
+    )
+    .option('--scenario <name>', 'traffic and release profiles', 'demo')
+    .option(
+      '--repo <url>',
+      'config repo (git over HTTP) the reconciler follows; without it one Deployment `web`',
+    )
+    .option('--branch <name>', 'branch to follow', 'main')
+    .option('--path <dir>', 'folder of the root kustomization.yaml', '')
+    .option('--token-env <var>', 'environment variable holding the git token')
+    .option('--flux-interval <d>', 'repo poll interval (simulated time)', '10s')
+    .option('--speed <x>', 'simulated seconds per wall second', '1')
+    .option('--seed <s>', 'random seed', '1')
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', '0')
+    .option('--exit-after <d>', 'stop after this much wall time (smoke tests)')
+    .action(
+      async (opts: {
+        scenario: string;
+        repo?: string;
+        branch: string;
+        path: string;
+        tokenEnv?: string;
+        fluxInterval: string;
+        speed: string;
+        seed: string;
+        host: string;
+        port: string;
+        exitAfter?: string;
+      }) => {
+        const scenario = getScenario(opts.scenario);
+        const speed = numberOpt(opts.speed, 'speed', 0.001) as number;
+        const port = numberOpt(opts.port, 'port', 0) as number;
+        const seed = /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
+        const rng = createRng(`${opts.seed}/git`);
+        const token = opts.tokenEnv ? io.env[opts.tokenEnv] : undefined;
+        const source = opts.repo
+          ? new GitRepoSession({
+              url: opts.repo,
+              branch: opts.branch,
+              dir: join(mkdtempSync(join(tmpdir(), 'maestro-sim-')), 'repo.git'),
+              ...(token ? { token } : {}),
+              author: { name: 'maestro-sim', email: 'sim@localhost' },
+              random: () => rng.next(),
+              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+            })
+          : undefined;
+        const runtime = new SimRuntime({
+          scenario,
+          seed,
+          ...(source ? { source, branch: opts.branch, path: opts.path } : { objects: defaultObjects(3) }),
+          fluxIntervalSeconds: parseDurationSeconds(opts.fluxInterval),
+          speed,
+          host: opts.host,
+          port,
+        });
+        await runtime.start();
+        io.stdout.write(
+          `simulator on ${runtime.url} (metrics: ${runtime.url}/metrics, state: ${runtime.url}/state, Flux receiver: POST ${runtime.url}/hook)\n`,
+        );
+        await new Promise<void>((resolve) => {
+          let timer: NodeJS.Timeout | undefined;
+          const stop = () => {
+            process.removeListener('SIGINT', stop);
+            process.removeListener('SIGTERM', stop);
+            if (timer) clearTimeout(timer);
+            resolve();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          if (opts.exitAfter !== undefined)
+            timer = setTimeout(stop, parseDurationSeconds(opts.exitAfter) * 1000);
+        });
+        await runtime.stop();
+        exit.code = EXIT_OK;
+      },
+    );
 
   sim
     .command('scenarios')

@@ -97,3 +97,27 @@ describe('maestro sim run', () => {
     expect((await run(['sim', 'run'])).code).toBe(2);
   });
 });
+
+describe('maestro sim serve', () => {
+  it('serves /metrics in real time and stops after --exit-after', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = main(['node', 'maestro', 'sim', 'serve', '--scenario', 'steady', '--exit-after', '3s'], {
+      stdout,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      env: {},
+      cwd: process.cwd(),
+    });
+    for (let i = 0; i < 50 && !out.includes('simulator on'); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /simulator on (http:\/\/\S+)/.exec(out)?.[1];
+    expect(url).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1500));
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /http_requests_total\{namespace="default",app="web",deployment="web",version="primary",code="200"\} [1-9]/,
+    );
+    expect(await done).toBe(0);
+  });
+});
