@@ -284,3 +284,26 @@ export function featureTable(set: FeatureSet): string {
   const rows = featureSpecs(set).map((f, i) => `| ${i} | \`${f.name}\` | ${f.unit} | ${f.normalisation} |`);
   return ['| # | feature | unit (raw) | normalisation |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
+
+/** What a model card records about its input: enough to refuse a model built for another encoding. */
+export interface FeatureCard {
+  readonly featureVersion: number;
+  readonly set: FeatureSet;
+  /** input length: 2 × names.length (values, then the no-data mask) */
+  readonly inputLength: number;
+  readonly features: ReadonlyArray<{
+    readonly name: string;
+    readonly unit: string;
+    readonly normalisation: string;
+  }>;
+}
+
+export function featureCard(set: FeatureSet): FeatureCard {
+  const specs = featureSpecs(set);
+  return {
+    featureVersion: FEATURE_VERSION,
+    set,
+    inputLength: 2 * specs.length,
+    features: specs.map((f) => ({ name: f.name, unit: f.unit, normalisation: f.normalisation })),
+  };
+}

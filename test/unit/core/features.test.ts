@@ -4,6 +4,7 @@ import {
   CLIP_MAX,
   FEATURE_VERSION,
   encodeFeatures,
+  featureCard,
   featureTable,
 } from '../../../src/core/features';
 import type { Observation } from '../../../src/core/observation';
@@ -125,6 +126,17 @@ describe('feature vector (FEATURE_VERSION 1)', () => {
     expect(get('error_rate_diff')).toBeCloseTo(3, 5);
     const none = encodeFeatures({ ...obs(), kind: 'flagger-canary' }, ctx);
     expect([...none.mask].every((m) => m === 1)).toBe(true);
+  });
+
+  it('describes itself for model cards', () => {
+    const card = featureCard('canary');
+    expect(card.featureVersion).toBe(FEATURE_VERSION);
+    expect(card.inputLength).toBe(2 * CANARY_FEATURES.length);
+    expect(card.features[0]).toEqual({
+      name: 'canary_weight',
+      unit: 'percent of traffic on the canary',
+      normalisation: '/ 100',
+    });
   });
 
   it('renders the documentation table', () => {

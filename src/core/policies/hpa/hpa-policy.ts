@@ -106,7 +106,8 @@ export function hpaStateFrom(state: unknown): HpaControllerState {
  */
 export function createHpaPolicy(options: HpaPolicyOptions = {}): Policy {
   const target = options.targetUtilizationPercent ?? DEFAULT_TARGET_UTILIZATION_PERCENT;
-  const name = target === DEFAULT_TARGET_UTILIZATION_PERCENT ? 'hpa' : `hpa:${target}`;
+  // the name is the ref it was built from: `hpa`, or `hpa:<pct>` when a target was given
+  const name = options.targetUtilizationPercent === undefined ? 'hpa' : `hpa:${target}`;
   return {
     name,
     decide(obs: Observation, ctx: PolicyContext): PolicyOutput {
