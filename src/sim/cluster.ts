@@ -9,6 +9,7 @@ import {
 import { parseCanary, type CanarySpec } from './flagger/canary-spec';
 import { ServiceCanaryTarget } from './flagger/service-canary-target';
 import type { K8sObject } from './flux/kustomization-files';
+import { faultSchedule, type FaultEvent, type FaultRates } from './faults';
 import { SimHpa, type SimHpaSpec } from './hpa-controller';
 import { SimMetrics, type DeploymentState } from './metrics/sim-metrics';
 import { Nodes } from './nodes';
@@ -39,6 +40,11 @@ export interface ClusterOptions {
   readonly epochMs: number;
   /** collect /metrics series (real-time mode); default true */
   readonly metrics?: boolean;
+  /** seeded fault schedule per service (drawn over `faultHorizonSeconds`, default 7 days) */
+  readonly faults?: FaultRates;
+  readonly faultHorizonSeconds?: number;
+  /** counters advance by simulated increments × counterScale (see SimMetrics); default 1 */
+  readonly counterScale?: number;
 }
 
 interface DeploymentSpec {
@@ -117,7 +123,10 @@ export class SimCluster {
 
   constructor(private readonly o: ClusterOptions) {
     this.nodes = new Nodes(o.nodes ?? 3);
-    this.metrics = o.metrics === false ? undefined : new SimMetrics(serviceParams(o.service).timeoutSeconds);
+    this.metrics =
+      o.metrics === false
+        ? undefined
+        : new SimMetrics(serviceParams(o.service).timeoutSeconds, o.counterScale ?? 1);
   }
 
   /**
@@ -140,6 +149,15 @@ export class SimCluster {
       const managed = canaryTargets.has(d.name);
       if (!s) {
         const replicas = d.replicas ?? hpas.find((h) => h.target === d.name)?.spec.minReplicas ?? 1;
+        const serviceRng = this.o.rng.fork();
+        const faults = this.o.faults
+          ? faultSchedule(
+              this.o.faults,
+              this.o.faultHorizonSeconds ?? 7 * 86400,
+              this.nodes.list.length,
+              serviceRng.fork(),
+            )
+          : [];
         s = new ServiceSim(
           serviceParams({
             ...this.o.service,
@@ -150,8 +168,8 @@ export class SimCluster {
           }),
           this.o.traffic[d.name] ?? this.o.defaultTraffic,
           this.nodes,
-          this.o.rng.fork(),
-          [],
+          serviceRng,
+          faults.filter((f) => f.at > this.now),
           { now: this.now, templateHash: d.hash, profile: d.profile, canaryManaged: managed },
         );
         this.services.set(d.name, s);
@@ -235,6 +253,17 @@ export class SimCluster {
       cpuRequestCores: cpuCores(resources.cpu),
       image,
     };
+  }
+
+  /**
+   * Injects a fault into a service now (times in the event are ignored: `at` becomes now). Returns
+   * false when there is no such service.
+   */
+  injectFault(service: string, fault: FaultEvent): boolean {
+    const s = this.services.get(service);
+    if (!s) return false;
+    s.inject({ ...fault, at: this.now });
+    return true;
   }
 
   /** Advances every service by dt to `now` and records metrics. */
@@ -342,7 +371,7 @@ export class SimCluster {
         weight: c.controller.status.canaryWeight,
         phase: c.controller.status.phase,
         statusValue: statusMetricValue(c.controller.status.phase),
-        analysis: {},
+        analysis: { ...c.controller.lastMetricValues },
       })),
     );
   }

@@ -153,28 +153,33 @@ export class ServiceSim {
       const f = this.faults[this.faultCursor] as FaultEvent;
       if (f.at > now) break;
       this.faultCursor++;
-      switch (f.kind) {
-        case 'pod-kill':
-          this.primary.killPods(f.count);
-          break;
-        case 'node-loss': {
-          const n = this.nodes.list[f.node];
-          if (n) n.downUntil = Math.max(n.downUntil, f.at + f.durationSeconds);
-          break;
-        }
-        case 'noisy-neighbour': {
-          const n = this.nodes.list[f.node];
-          if (n) {
-            n.slowFactor = f.factor;
-            n.slowUntil = f.at + f.durationSeconds;
-          }
-          break;
-        }
-        case 'latency-injection':
-          this.latencyAddedSeconds = f.addedMs / 1000;
-          this.latencyUntil = f.at + f.durationSeconds;
-          break;
+      this.inject(f);
+    }
+  }
+
+  /** Applies a fault now (scheduled ones arrive here too; the runtime's POST /fault as well). */
+  inject(f: FaultEvent): void {
+    switch (f.kind) {
+      case 'pod-kill':
+        this.primary.killPods(f.count);
+        break;
+      case 'node-loss': {
+        const n = this.nodes.list[f.node];
+        if (n) n.downUntil = Math.max(n.downUntil, f.at + f.durationSeconds);
+        break;
       }
+      case 'noisy-neighbour': {
+        const n = this.nodes.list[f.node];
+        if (n) {
+          n.slowFactor = f.factor;
+          n.slowUntil = f.at + f.durationSeconds;
+        }
+        break;
+      }
+      case 'latency-injection':
+        this.latencyAddedSeconds = f.addedMs / 1000;
+        this.latencyUntil = f.at + f.durationSeconds;
+        break;
     }
   }
 }

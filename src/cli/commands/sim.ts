@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { MaestroError } from '../../core/errors';
 import { runSimulation, type SimReport } from '../../sim/run-simulation';
 import { getScenario, SCENARIOS, scenarioNames, type Scenario } from '../../sim/scenarios';
-import { parseDurationSeconds, patternDuration } from '../../sim/traffic/patterns';
+import { parseDurationSeconds, parseStages, patternDuration } from '../../sim/traffic/patterns';
 import { parseTraceCsv, traceToPattern } from '../../sim/traffic/trace-csv';
 import { generateTrace, TRACE_SHAPES } from '../../sim/traffic/synthetic-trace';
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { EXIT_INVALID, EXIT_OK } from '../exit-codes';
 interface RunOpts {
   scenario?: string;
   trace?: string;
+  stages?: string;
   peakRps?: string;
   step?: string;
   duration?: string;
@@ -54,6 +55,7 @@ export function registerSim(program: Command, io: CommandIo, exit: ExitCodeHolde
     .description('run a scenario or a trace in virtual time and print per-minute and total figures')
     .option('--scenario <name>', `built-in scenario: ${scenarioNames().join(', ')}`)
     .option('--trace <file>', 'replay a CSV trace (header; time (ISO-8601 or seconds), requests per row)')
+    .option('--stages <list>', 'k6-style stages instead of a scenario: 5m:300,10m:900,5m:0 (duration:rps)')
     .option('--peak-rps <n>', 'rescale the trace so its peak is N requests per second')
     .option('--step <seconds>', "the trace's row spacing (default: inferred from the first two rows)")
     .option('--duration <d>', 'run length, e.g. 90m, 2h (default: the scenario or trace length)')
@@ -66,8 +68,11 @@ export function registerSim(program: Command, io: CommandIo, exit: ExitCodeHolde
     .option('--slo-error-rate <f>', 'SLO error rate (0..1) for violation minutes', '0.01')
     .option('--json', 'print the report as JSON')
     .action(async (opts: RunOpts) => {
-      if ((opts.scenario === undefined) === (opts.trace === undefined)) {
-        io.stderr.write('maestro sim run: give exactly one of --scenario NAME or --trace FILE\n');
+      const sources = [opts.scenario, opts.trace, opts.stages].filter((x) => x !== undefined).length;
+      if (sources !== 1) {
+        io.stderr.write(
+          'maestro sim run: give exactly one of --scenario NAME, --trace FILE or --stages LIST\n',
+        );
         exit.code = EXIT_INVALID;
         return;
       }
@@ -92,6 +97,14 @@ export function registerSim(program: Command, io: CommandIo, exit: ExitCodeHolde
           ...(SCENARIOS.steady as Scenario),
           name: `trace:${opts.trace}`,
           description: `trace ${opts.trace}`,
+        };
+      } else if (opts.stages !== undefined) {
+        pattern = parseStages(opts.stages);
+        naturalLength = patternDuration(pattern);
+        scenario = {
+          ...(SCENARIOS.steady as Scenario),
+          name: `stages:${opts.stages}`,
+          description: 'k6-style stages',
         };
       } else {
         scenario = getScenario(opts.scenario as string);

@@ -98,6 +98,8 @@ export class CanaryController {
     lastTransitionTime: 0,
   };
   readonly events: CanaryEvent[] = [];
+  /** the last value each metric check read (flagger_canary_metric_analysis) */
+  readonly lastMetricValues: Record<string, number> = {};
   /** keep at most this many events (oldest dropped) */
   private readonly maxEvents = 200;
 
@@ -243,6 +245,7 @@ export class CanaryController {
     }
     for (const m of this.spec.analysis.metrics) {
       const v = this.target.metric(m.name, m.intervalSeconds);
+      if (v !== undefined && !Number.isNaN(v)) this.lastMetricValues[m.name] = v;
       if (v === undefined || Number.isNaN(v)) {
         st.failedChecks++;
         this.event(now, `Halt advancement no values found for ${m.name} metric`, true);

@@ -90,7 +90,15 @@ export class SimMetrics {
   private offered = new Map<string, number>();
   private stepNo = 0;
 
-  constructor(private readonly timeoutSeconds = 10) {}
+  /**
+   * `counterScale` multiplies every counter increment. A runtime at speed S uses 1/S so that
+   * rate() over wall time equals the simulated per-second rates (requests/s, CPU cores) while the
+   * simulation runs S times faster; histogram quantiles and ratios do not depend on it.
+   */
+  constructor(
+    private readonly timeoutSeconds = 10,
+    private readonly counterScale = 1,
+  ) {}
 
   /** Adds one pool step: requests, latency, and per-pod CPU/memory. */
   addPool(
@@ -119,7 +127,8 @@ export class SimMetrics {
       };
       this.versions.set(key, v);
     }
-    const add = (code: string, n: number) => v.codes.set(code, (v.codes.get(code) ?? 0) + n);
+    const k = this.counterScale;
+    const add = (code: string, n: number) => v.codes.set(code, (v.codes.get(code) ?? 0) + n * k);
     add('200', s.ok);
     add('500', s.errors500);
     add('503', s.errors503);
@@ -129,10 +138,10 @@ export class SimMetrics {
       for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
         const le = LATENCY_BUCKETS[i] as number;
         const below = le >= this.timeoutSeconds ? 1 : 1 - responseCcdf(d, le);
-        v.buckets[i] = (v.buckets[i] as number) + s.served * below;
+        v.buckets[i] = (v.buckets[i] as number) + s.served * below * k;
       }
-      v.count += s.served;
-      v.sum += s.served * Math.min(responseMean(d), this.timeoutSeconds);
+      v.count += s.served * k;
+      v.sum += s.served * k * Math.min(responseMean(d), this.timeoutSeconds);
     }
     const ready = pods.filter((p) => p.ready).length;
     const cpuPerReadyPod = ready > 0 ? s.cpuCoresUsed / ready : 0;
@@ -153,7 +162,7 @@ export class SimMetrics {
         };
         this.pods.set(pk, ps);
       }
-      ps.cpuSeconds += (p.ready ? cpuPerReadyPod : 0.02 * pool.cpuRequestCores) * dt;
+      ps.cpuSeconds += (p.ready ? cpuPerReadyPod : 0.02 * pool.cpuRequestCores) * dt * k;
       ps.memoryBytes = memPerPod;
       ps.seenAt = this.stepNo;
     }

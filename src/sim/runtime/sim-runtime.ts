@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimCluster } from '../cluster';
+import type { FaultEvent } from '../faults';
 import type { WebhookCaller } from '../flagger/canary-controller';
 import { httpWebhookCaller } from '../flagger/http-webhook';
 import { FluxReconciler, type ReconcileOutcome, type RepoSource } from '../flux/reconciler';
@@ -12,7 +13,8 @@ import type { TrafficPattern } from '../traffic/patterns';
 /**
  * The simulator in real time, for the demo and the integration tests: a timer advances virtual
  * time by `speed` × the elapsed tick, an HTTP server on 127.0.0.1 serves /metrics (Prometheus
- * text format), /state (JSON), /healthz, and POST /hook (Flux receiver: reconcile now). The
+ * text format), /state (JSON), /healthz, POST /hook (Flux receiver: reconcile now) and POST /fault
+ * (inject a fault now, see parseFaultRequest). The
  * Flux-like reconciler polls the config repo every `fluxIntervalSeconds` (virtual); canaries tick
  * every analysis interval and call their webhooks over HTTP.
  *
@@ -77,6 +79,9 @@ export class SimRuntime {
       releaseProfiles: o.scenario.releaseProfiles,
       callWebhook: o.callWebhook ?? httpWebhookCaller(),
       epochMs: this.epochMs,
+      faults: o.scenario.faults,
+      // rate() over wall time must read simulated per-second rates whatever the speed
+      counterScale: 1 / this.speed,
     });
     this.reconciler = o.source
       ? new FluxReconciler(o.source, { branch: o.branch ?? 'main', path: o.path ?? '' }, (objs) =>
@@ -187,6 +192,21 @@ export class SimRuntime {
       } else if (req.method === 'GET' && path === '/state') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(this.state()));
+      } else if (req.method === 'POST' && path === '/fault') {
+        const body = await readBody(req);
+        const parsed = parseFaultRequest(body);
+        if (typeof parsed === 'string') {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: parsed }));
+          return;
+        }
+        const ok = this.cluster.injectFault(parsed.service, parsed.fault);
+        res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            ok ? { injected: parsed.fault, at: this.t } : { error: `no service ${parsed.service}` },
+          ),
+        );
       } else if (req.method === 'POST' && path === '/hook') {
         req.resume();
         const r = await this.reconcileNow();
@@ -201,4 +221,64 @@ export class SimRuntime {
       res.end(`${(e as Error).message}\n`);
     }
   }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.on('data', (c: Buffer) => {
+      data += c.toString();
+      if (data.length > 65536) req.destroy(new Error('body too large'));
+    });
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * POST /fault body: `{"service":"web","kind":"pod-kill","count":2}`,
+ * `{"service":"web","kind":"node-loss","node":0,"durationSeconds":300}`,
+ * `{"service":"web","kind":"noisy-neighbour","node":1,"factor":0.5,"durationSeconds":120}`,
+ * `{"service":"web","kind":"latency-injection","addedMs":200,"durationSeconds":60}`.
+ * Returns the fault or a message saying what is wrong.
+ */
+export function parseFaultRequest(text: string): { service: string; fault: FaultEvent } | string {
+  let b: Record<string, unknown>;
+  try {
+    b = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return 'body must be JSON';
+  }
+  if (typeof b !== 'object' || b === null) return 'body must be a JSON object';
+  const service = typeof b.service === 'string' ? b.service : undefined;
+  if (!service) return 'service: required';
+  const num = (k: string, d: number, min: number): number | string => {
+    const v = b[k] ?? d;
+    return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : `${k}: must be a number >= ${min}`;
+  };
+  const fields: Record<string, number | string> = {};
+  const need = (k: string, d: number, min: number) => (fields[k] = num(k, d, min));
+  switch (b.kind) {
+    case 'pod-kill':
+      need('count', 1, 1);
+      break;
+    case 'node-loss':
+      need('node', 0, 0);
+      need('durationSeconds', 300, 1);
+      break;
+    case 'noisy-neighbour':
+      need('node', 0, 0);
+      need('factor', 0.5, 0.01);
+      need('durationSeconds', 120, 1);
+      break;
+    case 'latency-injection':
+      need('addedMs', 200, 0);
+      need('durationSeconds', 60, 1);
+      break;
+    default:
+      return 'kind: one of pod-kill, node-loss, noisy-neighbour, latency-injection';
+  }
+  const problem = Object.values(fields).find((v) => typeof v === 'string');
+  if (problem !== undefined) return problem as string;
+  return { service, fault: { kind: b.kind, at: 0, ...fields } as FaultEvent };
 }

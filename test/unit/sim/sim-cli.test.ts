@@ -81,6 +81,14 @@ describe('maestro sim run', () => {
     expect(Math.abs(rep.minutes[0].rps - 50) / 50).toBeLessThan(0.06);
   });
 
+  it('runs k6-style --stages', async () => {
+    const r = await run(['sim', 'run', '--stages', '2m:400,2m:400', '--seed', '2', '--json']);
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.minutes).toHaveLength(4);
+    expect(Math.abs(rep.minutes[3].rps - 400) / 400).toBeLessThan(0.03);
+  });
+
   it('a bad trace fails with exit 2 naming the file and line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
     const file = join(dir, 'bad.csv');
