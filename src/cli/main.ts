@@ -5,6 +5,8 @@ import { registerHpaRecommend } from './commands/hpa-recommend';
 import { notYetImplemented } from './commands/not-yet';
 import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
+import { registerRun } from './commands/run';
+import { registerDemo } from './commands/demo';
 import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes';
 
 /**
@@ -33,8 +35,8 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
       .allowUnknownOption()
       .allowExcessArguments()
       .action(notYetImplemented(io, exit, issue));
-  later('run', 'run the agent against a real Flux config repo and Prometheus (--config FILE)', 7);
-  later('demo', 'embedded demo: git server, simulator, agent and dashboard (what `npm start` runs)', 7);
+  registerRun(program, io, exit);
+  registerDemo(program, io, exit);
   later(
     'override',
     'human override as a commit: <target> replicas <n> | promote | rollback | pause | resume',

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { isMaestroError, type ErrorCode } from '../core/errors';
@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   const log = deps.logger;
   const buckets = new TokenBuckets(deps.rateLimit ?? { perSecond: 20, burst: 60 }, deps.now);
   const overrideBuckets = new TokenBuckets(deps.overrideRateLimit ?? { perSecond: 1, burst: 10 }, deps.now);
-  const dashboardDir = deps.dashboardDir ?? join(__dirname, '..', '..', 'dashboard');
+  const dashboardDir = deps.dashboardDir ?? findDashboardDir(__dirname);
   const uplotDir = deps.uplotDir ?? join(require.resolve('uplot/package.json'), '..', 'dist');
 
   const fail = (
@@ -328,4 +328,15 @@ export function createApp(deps: AppDeps): express.Express {
     fail(res, 500, 'INTERNAL', 'internal error; see the agent log');
   });
   return app;
+}
+
+/** dashboard/ next to package.json: two levels above src/server, three above dist/src/server. */
+export function findDashboardDir(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'dashboard', 'index.html'))) return join(dir, 'dashboard');
+    const parent = dirname(dir);
+    if (parent === dir) return join(start, '..', '..', 'dashboard');
+    dir = parent;
+  }
 }

@@ -75,6 +75,8 @@ export interface DemoStack {
   readonly metricsDescription: string;
   readonly prometheus?: PrometheusProcess;
   readonly config: MaestroConfig;
+  readonly speed: number;
+  readonly scenario: string;
   readonly releasesDone: ReadonlyArray<{
     readonly atSeconds: number;
     readonly image: string;
@@ -254,6 +256,8 @@ export async function startDemo(o: DemoOptions): Promise<DemoStack> {
       metricsDescription,
       ...(prometheus ? { prometheus } : {}),
       config,
+      speed,
+      scenario: scenario.name,
       releasesDone,
       stop: stopAll,
     };

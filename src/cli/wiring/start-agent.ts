@@ -87,7 +87,7 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
         },
         e.commit.subject,
       );
-    else if (e.type === 'decision' && e.decision.final !== 'hold')
+    else if (e.type === 'decision' && e.decision.pushed)
       log.info(
         {
           target: e.decision.target,

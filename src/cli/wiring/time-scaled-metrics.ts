@@ -3,11 +3,12 @@ import type { MetricsReading, MetricsSource, TargetRef } from '../../core/ports'
 import type { Sample } from '../../core/sample';
 
 /**
- * Prometheus scrapes the accelerated simulator in wall time, so per-second rates come out `speed`
- * times the simulated ones and sample times are wall times. This wrapper reads Prometheus at wall
- * "now" and maps the answer into the simulator's virtual time: rates (rps, CPU cores per request)
- * are divided by `speed`, ratios and quantiles are scale-free, and each sample's age is stretched by
- * `speed` (a 2 s old scrape is 40 virtual seconds old at speed 20). At speed 1 it changes nothing.
+ * Prometheus scrapes the accelerated simulator in wall time. The simulator already scales its
+ * counters by 1/speed (src/sim/runtime/sim-runtime.ts), so rates come out in simulated units; what
+ * is left is time: this wrapper reads Prometheus at wall "now" and dates each sample in the
+ * simulator's virtual time, its age stretched by `speed` (a 2 s old scrape is 40 virtual seconds
+ * old at speed 20), so the staleness rules mean the same as in a real cluster. At speed 1 it
+ * changes nothing.
  */
 export function timeScaledMetrics(
   inner: MetricsSource,
@@ -19,21 +20,21 @@ export function timeScaledMetrics(
     async read(target: TargetRef, virtualNowMs: number): Promise<MetricsReading> {
       const wall = wallNow();
       const r = await inner.read(target, wall);
-      const at = (s: Sample, divide = 1): Sample =>
-        s.ok ? { ok: true, value: s.value / divide, at: virtualNowMs - (wall - s.at) * speed } : s;
+      const at = (s: Sample): Sample =>
+        s.ok ? { ok: true, value: s.value, at: virtualNowMs - (wall - s.at) * speed } : s;
       const service: ServiceMetrics = {
-        cpuUtilization: at(r.service.cpuUtilization, speed),
+        cpuUtilization: at(r.service.cpuUtilization),
         memoryBytes: at(r.service.memoryBytes),
         readyReplicas: at(r.service.readyReplicas),
         specReplicas: at(r.service.specReplicas),
-        rps: at(r.service.rps, speed),
+        rps: at(r.service.rps),
         p95LatencyMs: at(r.service.p95LatencyMs),
         p99LatencyMs: at(r.service.p99LatencyMs),
         errorRate: at(r.service.errorRate),
       };
       const version = (v: VersionMetrics): VersionMetrics => ({
         ...v,
-        rps: at(v.rps, speed),
+        rps: at(v.rps),
         p95LatencyMs: at(v.p95LatencyMs),
         p99LatencyMs: at(v.p99LatencyMs),
         errorRate: at(v.errorRate),
