@@ -143,11 +143,20 @@ export class AutoscaleEnv {
   }
 
   step(action: number): StepResult<AutoscaleObs, AutoscaleInfo> {
-    const service = this.service;
-    if (!service) throw new Error('AutoscaleEnv.step() before reset()');
     const delta = AUTOSCALE_ACTIONS[action];
     if (delta === undefined)
       throw new RangeError(`action ${action} is not an index into [${AUTOSCALE_ACTIONS.join(', ')}]`);
+    return this.stepDelta(delta);
+  }
+
+  /**
+   * The same step with any replica change (not only the discrete action set): for rule policies
+   * such as the core `hpa` policy, whose proposals can be larger than +4.
+   */
+  stepDelta(delta: number): StepResult<AutoscaleObs, AutoscaleInfo> {
+    const service = this.service;
+    if (!service) throw new Error('AutoscaleEnv.step() before reset()');
+    if (!Number.isInteger(delta)) throw new RangeError(`replica delta ${delta} is not an integer`);
     const before = service.specReplicas;
     const target = clamp(before + delta, this.min, this.max);
     service.setReplicas(target);

@@ -1,3 +1,4 @@
+import { createHpaPolicy } from '../../../src/core/policies/hpa';
 import { AUTOSCALE_ACTIONS, AutoscaleEnv } from '../../../src/sim/env/autoscale-env';
 import { autoscaleReward, DEFAULT_AUTOSCALE_WEIGHTS } from '../../../src/sim/reward';
 
@@ -111,5 +112,40 @@ describe('autoscale reward', () => {
     expect(churn).toBeLessThan(ok);
     expect(ok - churn).toBeLessThan(ok - allPods);
     expect(ok).toBeCloseTo(-DEFAULT_AUTOSCALE_WEIGHTS.cost * 0.25, 12);
+  });
+});
+
+describe('the agent policies run inside the env', () => {
+  it('the core hpa policy, fed toCoreObservation(), keeps a diurnal day mostly inside the SLO', async () => {
+    const policy = createHpaPolicy();
+    const env = new AutoscaleEnv({
+      scenario: 'diurnal-fast',
+      maxSteps: 480,
+      minReplicas: 2,
+      maxReplicas: 30,
+    });
+    env.reset({ seed: 11 });
+    let state: unknown;
+    let violations = 0;
+    let steps = 0;
+    for (;;) {
+      const obs = env.toCoreObservation();
+      const out = await policy.decide(obs, {
+        nowMs: obs.at,
+        minReplicas: 2,
+        maxReplicas: 30,
+        sloP95Ms: 250,
+        sloErrorRate: 0.01,
+        state,
+      });
+      state = out.state;
+      const delta = out.action.type === 'replicas' ? out.action.delta : 0;
+      const r = env.stepDelta(delta);
+      steps++;
+      if (r.info.sloViolated) violations++;
+      if (r.truncated) break;
+    }
+    expect(steps).toBe(480);
+    expect(violations / steps).toBeLessThan(0.1);
   });
 });
