@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoscaleEnv } from '../src/sim/env/autoscale-env';
+import { CanaryEnv } from '../src/sim/env/canary-env';
 import { runSimulation } from '../src/sim/run-simulation';
 import { getScenario } from '../src/sim/scenarios';
 
@@ -48,6 +49,31 @@ function envSteps(scenario: string, seconds: number): Row {
   };
 }
 
+/** CanaryEnv: one step = one 60 s analysis interval (60 model steps + one controller tick). */
+async function canarySteps(seconds: number): Promise<Row> {
+  const env = new CanaryEnv();
+  let seed = 1;
+  await env.reset({ seed });
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(Math.round(seconds * 1e9));
+  while (process.hrtime.bigint() - start < limit) {
+    for (let k = 0; k < 100; k++) {
+      const r = await env.step(n % 7 === 6 ? 1 : 2);
+      n++;
+      if (r.terminated || r.truncated) await env.reset({ seed: ++seed });
+    }
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  return {
+    name: 'CanaryEnv.step (60 s analysis intervals)',
+    iterations: n,
+    seconds: secs,
+    perMinute: (n / secs) * 60,
+    unit: 'steps/min',
+  };
+}
+
 async function simRun(durationSeconds: number): Promise<Row> {
   const start = process.hrtime.bigint();
   await runSimulation({ scenario: getScenario('spike'), durationSeconds, seed: 1, policy: 'hpa' });
@@ -66,6 +92,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     envSteps('steady', quick ? 2 : 10),
     envSteps('faults', quick ? 2 : 10),
+    await canarySteps(quick ? 1 : 5),
     await simRun(quick ? 1800 : 7200),
   ];
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
