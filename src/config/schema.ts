@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { parseCron } from '../core/guardrails/cron-schedule';
 
 /**
  * The agent's configuration file (YAML or JSON). Validated at the edge with zod; everything inside
@@ -20,18 +20,12 @@ const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name like MAESTRO_GIT_TOKEN');
 
 /**
- * Why a freeze window's cron expression is unusable, or undefined when it is fine: exactly 5 fields,
- * accepted by cron-parser (the library the guardrails evaluate it with) and firing at least once.
+ * Why a freeze window's cron expression is unusable, or undefined when it is fine. The guardrails'
+ * own reader decides (src/core/guardrails/cron-schedule.ts), so validation and evaluation agree.
  */
 function cronProblem(expr: string): string | undefined {
-  if (expr.trim().split(/\s+/).length !== 5) return 'must be a 5-field cron expression, e.g. "0 22 * * 5"';
-  try {
-    // a fixed date: validation must not depend on the clock; prev() finds impossible dates (31 Feb)
-    CronExpressionParser.parse(expr, { currentDate: new Date(Date.UTC(2030, 0, 1)), tz: 'UTC' }).prev();
-    return undefined;
-  } catch (e) {
-    return `is not a valid cron expression (${(e as Error).message}); e.g. "0 22 * * 5" is Fridays 22:00 UTC`;
-  }
+  const r = parseCron(expr);
+  return r.ok ? undefined : `${r.error}; e.g. "0 22 * * 5" is Fridays 22:00 UTC`;
 }
 
 const freezeWindowSchema = z.object({

@@ -16,16 +16,19 @@ export const FLAGGER_DEFAULT_MAX_WEIGHT = 100;
  * - `promote` below `maxWeight` (declared, default 100) would skip the remaining steps: held;
  * - only a person's forced promote (`forced: true`) may skip the steps; a forced advance is limited
  *   like any other.
- * The current weight must be usable (0..100) for either.
+ * The current weight must be usable (0..100) for either. A canary action on a target that is not a
+ * flagger-canary means nothing there: held.
  */
 export const canaryWeightJump: GuardRuleFn = ({ action }, { observation, limits, nowMs }) => {
-  if (action.type !== 'canary' || (action.verb !== 'advance' && action.verb !== 'promote')) return undefined;
-  if (action.verb === 'promote' && action.forced === true) return undefined;
+  if (action.type !== 'canary' || action.verb === 'hold') return undefined;
   const hold = (why: string): RuleVerdict => ({
     effect: 'vetoed',
     to: HOLD,
     reason: `${why}: holding instead of ${describeAction(action)}`,
   });
+  if (observation.kind !== 'flagger-canary')
+    return hold(`${observation.target} is a ${observation.kind} target, not a canary`);
+  if (action.verb === 'rollback' || (action.verb === 'promote' && action.forced === true)) return undefined;
   const weight = usableValue(observation.canary?.weight, nowMs, limits.stalenessSeconds);
   if (!weight.ok) return hold(`canary weight unknown (${weight.why})`);
   if (weight.value > 100) return hold(`canary weight ${weight.value} % is out of range`);

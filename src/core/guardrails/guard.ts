@@ -64,7 +64,8 @@ export function guard(
   for (const { rule, apply } of GUARD_RULES) {
     const verdict = apply(state, context);
     if (verdict === undefined) continue;
-    if (!sameAction(state.action, verdict.to)) {
+    const changed = !sameAction(state.action, verdict.to);
+    if (changed) {
       interventions.push({
         rule,
         effect: verdict.effect,
@@ -73,7 +74,10 @@ export function guard(
         reason: verdict.reason,
       });
     }
-    state = { action: verdict.to, safety: state.safety || verdict.effect === 'forced' };
+    state = {
+      action: changed ? verdict.to : state.action,
+      safety: state.safety || verdict.effect === 'forced',
+    };
     if (verdict.final === true) break;
   }
   return { action: state.action, interventions };

@@ -4,6 +4,7 @@
  */
 export { guard, GUARD_RULES } from './guard';
 export type { GuardContext, GuardState, GuardRuleFn, RuleVerdict } from './rule';
+export { parseCron, latestFiring, type CronSchedule, type CronParse } from './cron-schedule';
 export { activeFreezeWindow, type ActiveFreeze } from './active-freeze-window';
 export { classifyAction, type ActionClass } from './action-class';
 export { currentReplicas } from './current-replicas';

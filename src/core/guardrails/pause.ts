@@ -12,11 +12,13 @@ import type { GuardRuleFn } from './rule';
 export const pause: GuardRuleFn = ({ action }, { limits, history }) => {
   const targetPaused = limits.paused;
   if (!targetPaused && history.globallyPaused !== true) return undefined;
-  if (classifyAction(action) === 'human') return undefined;
+  const kind = classifyAction(action);
+  if (kind === 'human') return undefined;
   const who = targetPaused ? 'this target is paused' : 'the agent is paused for all targets';
   return {
     effect: 'vetoed',
-    to: HOLD,
+    // an action that changes nothing stays as it is (no intervention); the rule still ends the guard
+    to: kind === 'none' ? action : HOLD,
     reason: `${who} by an operator: holding instead of ${describeAction(action)} until resumed`,
     final: true,
   };

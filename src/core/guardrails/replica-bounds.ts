@@ -7,9 +7,9 @@ import type { GuardRuleFn } from './rule';
  * inside [minReplicas, maxReplicas]: current + delta is clamped into the bounds, also when the
  * declared current count is itself outside them (then any replicas action becomes the move back to
  * the nearest bound — the bounds are hard). When the current count is unknown (absent, NaN,
- * fractional, a canary target) no non-zero delta can be checked: held. A `hold` is left alone even
- * when git declares a count outside the bounds: holds come from pause, freeze, cooldown and the
- * like, and turning them into a change would defeat them.
+ * fractional, a canary target) no delta can be checked: held. A `hold` (or a zero delta) is left
+ * alone even when git declares a count outside the bounds: holds come from pause, freeze, cooldown
+ * and the like, and turning them into a change would defeat them.
  */
 export const replicaBounds: GuardRuleFn = ({ action }, { observation, limits }) => {
   if (action.type !== 'replicas') return undefined;
@@ -19,10 +19,11 @@ export const replicaBounds: GuardRuleFn = ({ action }, { observation, limits }) 
     return { effect: 'vetoed', to: HOLD, reason: `replica bounds [${lo}, ${hi}] are not valid: holding` };
   }
   const d = action.delta;
+  // a zero delta changes nothing, like a hold (see above)
+  if (d === 0) return undefined;
   if (Number.isNaN(d)) return { effect: 'vetoed', to: HOLD, reason: 'the replica delta is NaN: holding' };
   const current = currentReplicas(observation);
   if (current === undefined) {
-    if (d === 0) return undefined;
     return {
       effect: 'vetoed',
       to: HOLD,

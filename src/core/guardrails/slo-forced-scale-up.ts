@@ -1,3 +1,4 @@
+import { classifyAction } from './action-class';
 import { currentReplicas } from './current-replicas';
 import { describeValue } from './describe-number';
 import type { GuardRuleFn } from './rule';
@@ -9,11 +10,12 @@ import { usableValue } from './usable-value';
  * `limits.forcedScaleUpStep` pods whatever the policy proposed, never past `maxReplicas`. The forced
  * action passes freeze, cooldown and commit rate (they damp the agent, not its safety net); the step
  * limit and replica bounds still apply. A proposal already scaling up by at least the forced step is
- * kept as is, and counts as forced for the later rules. Cannot fire without a usable p95, or without
+ * kept as is, and counts as forced for the later rules. Never replaces a person's forced action
+ * (nor does anything while paused: pause runs first). Cannot fire without a usable p95, or without
  * a known current replica count (it could not respect maxReplicas), or at maxReplicas.
  */
 export const sloForcedScaleUp: GuardRuleFn = ({ action }, { observation, limits, nowMs }) => {
-  if (observation.kind === 'flagger-canary') return undefined;
+  if (observation.kind === 'flagger-canary' || classifyAction(action) === 'human') return undefined;
   const p95 = usableValue(observation.service.p95LatencyMs, nowMs, limits.stalenessSeconds);
   if (!p95.ok || !(p95.value > limits.hardP95Ms)) return undefined;
   const current = currentReplicas(observation);
