@@ -14,6 +14,7 @@ import { maxWeightOf, type CanarySpec, type CanaryWebhook, type WebhookType } fr
  * 3. canary pods not ready: wait (roll back after progressDeadlineSeconds);
  * 4. skipAnalysis: promote at once;
  * 5. a `rollback` webhook answering 2xx rolls back (Progressing, Waiting, WaitingPromotion);
+ *    Waiting is checked before the confirm-rollout gate;
  * 6. Promoting → all traffic to primary → Finalising → canary to zero → Succeeded;
  * 7. failedChecks >= threshold: roll back;
  * 8. analysis: first tick of a run runs `pre-rollout` hooks, later ticks the metric checks and
@@ -136,6 +137,13 @@ export class CanaryController {
     }
     if (st.phase !== 'Progressing' && !RUNNING.has(st.phase)) {
       // new revision (or still Waiting for confirm-rollout)
+      if (st.phase === 'Waiting' && (await this.anyRollbackHook(now))) {
+        // Flagger's SyncStatus records the template it gave up on, so it does not wait again
+        st.lastAppliedSpec = hash;
+        this.event(now, `Rolling back ${this.spec.name}.${this.spec.namespace} manual webhook invoked`, true);
+        await this.rollback(now);
+        return;
+      }
       if (!(await this.gates('confirm-rollout', now))) {
         if (st.phase !== 'Waiting') this.setPhase('Waiting', now);
         return;

@@ -56,6 +56,8 @@ export class SimRuntime {
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** the last error of a timer tick, shown on /state */
+  lastError: string | undefined;
   private t = 0;
   private nextPollAt = 0;
   private lastWall = 0;
@@ -166,6 +168,10 @@ export class SimRuntime {
       const elapsed = (wall - this.lastWall) / 1000;
       this.lastWall = wall;
       await this.advance(elapsed * this.speed);
+      this.lastError = undefined;
+    } catch (e) {
+      // a timer has no caller to throw to: keep running and show the error on /state
+      this.lastError = (e as Error).message;
     } finally {
       this.busy = false;
     }
@@ -176,6 +182,7 @@ export class SimRuntime {
     return {
       at: new Date(this.epochMs + this.t * 1000).toISOString(),
       ...(st ? { flux: { ...st } } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
       ...this.cluster.state(),
     };
   }

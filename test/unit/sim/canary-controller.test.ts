@@ -217,6 +217,40 @@ describe('Flagger-like canary controller, one tick per call', () => {
     expect(t.promoted).toEqual(['h1']);
   });
 
+  it('skipAnalysis does not pass a closed confirm-rollout gate; a rollback hook while Waiting fails the run', async () => {
+    const t = new FakeTarget();
+    let rollback = false;
+    const caller: WebhookCaller = async (url) => ({
+      status: url.endsWith('/rollout') ? 403 : url.endsWith('/rollback') && rollback ? 200 : 403,
+    });
+    const c = new CanaryController(
+      canary(
+        {
+          stepWeight: 10,
+          webhooks: [
+            { name: 'rollout', type: 'confirm-rollout', url: 'http://gate/rollout' },
+            { name: 'rollback', type: 'rollback', url: 'http://gate/rollback' },
+          ],
+        },
+        { skipAnalysis: true },
+      ),
+      t,
+      caller,
+    );
+    await c.tick(0);
+    t.hash = 'h1';
+    await c.tick(60);
+    await c.tick(120);
+    expect(c.status.phase).toBe('Waiting');
+    expect(t.promoted).toEqual([]);
+    rollback = true;
+    await c.tick(180);
+    expect(c.status.phase).toBe('Failed');
+    await c.tick(240);
+    expect(c.status.phase).toBe('Failed');
+    expect(t.started).toEqual([]);
+  });
+
   it('a template equal to lastPromotedSpec starts no new run (the revert after a rollback)', async () => {
     const t = new FakeTarget();
     const c = new CanaryController(canary({ stepWeight: 10, threshold: 1 }), t, open);
