@@ -22,32 +22,68 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out === '' ? '(root)' : out;
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.join(', ')}`;
-  return issue.message;
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'empty',
+};
+const typeName = (t: string): string => TYPE_NAMES[t] ?? t;
+
+/** zod 4 does not report the offending input by default; its message ends in "received <type>". */
+function receivedType(issue: z.core.$ZodIssue): string {
+  return /received (\w+)$/.exec(issue.message)?.[1] ?? 'undefined';
+}
+
+function issueProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    // one problem per key, at the key: a typo in a guardrail name must not silently become its default
+    return issue.keys.map((k) => ({
+      path: formatPath([...issue.path, k]),
+      message: 'unknown key (check its spelling against the configuration reference)',
+    }));
+  }
+  const path = formatPath(issue.path);
+  if (issue.code === 'invalid_type') {
+    const received = receivedType(issue);
+    if (issue.path.length === 0) {
+      const message =
+        received === 'null' || received === 'undefined'
+          ? 'the file is empty: it needs git, prometheus and targets'
+          : `must be a mapping with git, prometheus and targets, not ${typeName(received)}`;
+      return [{ path, message }];
+    }
+    if (received === 'undefined') return [{ path, message: 'is required' }];
+    const got = received === 'null' ? 'it is empty' : `not ${typeName(received)}`;
+    return [{ path, message: `must be ${typeName(issue.expected)}, ${got}` }];
+  }
+  return [{ path, message: issue.message }];
 }
 
 /** Validates an already-parsed value. Pure. */
 export function parseConfig(raw: unknown): ConfigResult {
   const r = configSchema.safeParse(raw);
   if (r.success) return { ok: true, config: r.data };
-  return {
-    ok: false,
-    problems: r.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i) })),
-  };
+  return { ok: false, problems: r.error.issues.flatMap(issueProblems) };
 }
 
-/** Parses YAML or JSON text (JSON is YAML); syntax errors are problems with line numbers. */
+/**
+ * Parses YAML or JSON text (JSON is YAML); syntax errors are problems at `file:line:column`, e.g.
+ * `maestro.yaml:7:11: YAML syntax: Nested mappings are not allowed in compact mappings`.
+ */
 export function parseConfigText(text: string, fileName = 'config'): ConfigResult {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({
-        path: `${fileName}:${e.linePos?.[0]?.line ?? '?'}`,
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
+      problems: doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        // prettyErrors appends " at line L, column C:" and a source excerpt; the path carries both
+        const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+        return { path: at ? `${fileName}:${at.line}:${at.col}` : fileName, message: `YAML syntax: ${first}` };
+      }),
     };
   }
   return parseConfig(doc.toJS());

@@ -6,7 +6,7 @@ import { parseCron } from '../core/guardrails/cron-schedule';
  * the agent works with the parsed `MaestroConfig`. Every default is stated here, with its unit.
  */
 
-const personSchema = z.object({
+const personSchema = z.strictObject({
   name: z.string().min(1),
   email: z
     .string()
@@ -28,7 +28,7 @@ function cronProblem(expr: string): string | undefined {
   return r.ok ? undefined : `${r.error}; e.g. "0 22 * * 5" is Fridays 22:00 UTC`;
 }
 
-const freezeWindowSchema = z.object({
+const freezeWindowSchema = z.strictObject({
   /** 5-field cron (minute hour day-of-month month day-of-week), evaluated in UTC */
   cron: z.string().superRefine((s, ctx) => {
     const problem = cronProblem(s);
@@ -39,7 +39,7 @@ const freezeWindowSchema = z.object({
 });
 
 const guardrailsSchema = z
-  .object({
+  .strictObject({
     /** pods per decision; default 4 */
     maxStepUp: z.number().int().positive().default(4),
     /** pods per decision; default 2 */
@@ -65,7 +65,7 @@ const guardrailsSchema = z
   .prefault({});
 
 const querySchema = z
-  .object({
+  .strictObject({
     cpu: z.string(),
     memory: z.string(),
     readyReplicas: z.string(),
@@ -86,7 +86,7 @@ const policyRef = z
   .regex(POLICY_REF, 'must be one of hpa, hpa:<target %>, flagger, judge, onnx:<path to .onnx>');
 
 const targetSchema = z
-  .object({
+  .strictObject({
     name: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -'),
@@ -104,7 +104,7 @@ const targetSchema = z
     resource: z.string().min(1).optional(),
     minReplicas: z.number().int().min(0),
     maxReplicas: z.number().int().positive(),
-    slo: z.object({
+    slo: z.strictObject({
       /** ms */
       p95Ms: z.number().positive(),
       /** fraction 0..1 */
@@ -150,7 +150,7 @@ const targetSchema = z
   });
 
 const tokenSchema = z
-  .object({
+  .strictObject({
     role: z.enum(['viewer', 'operator']),
     /** environment variable holding the token */
     env: envName.optional(),
@@ -162,8 +162,8 @@ const tokenSchema = z
   .refine((t) => (t.env === undefined) !== (t.file === undefined), 'set exactly one of env or file');
 
 export const configSchema = z
-  .object({
-    git: z.object({
+  .strictObject({
+    git: z.strictObject({
       url: z
         .string()
         .regex(/^(https?|file):\/\//, 'must be an http(s):// URL (isomorphic-git pushes over HTTP only)'),
@@ -178,14 +178,14 @@ export const configSchema = z
       shadow: z.boolean().default(false),
       /** pull-request mode: the GitHub repository and API endpoint */
       github: z
-        .object({
+        .strictObject({
           owner: z.string().min(1),
           repo: z.string().min(1),
           apiUrl: z.string().url().default('https://api.github.com'),
         })
         .optional(),
     }),
-    prometheus: z.object({
+    prometheus: z.strictObject({
       url: z.string().url(),
       /** ms per query; default 5000 */
       timeoutMs: z.number().int().positive().default(5000),
@@ -197,7 +197,7 @@ export const configSchema = z
     /** seconds a pushed change may stay unapplied by Flux before an event is raised; default 300 */
     applyTimeoutSeconds: z.number().positive().default(300),
     server: z
-      .object({
+      .strictObject({
         /** address the dashboard, API and gates bind to; default 127.0.0.1 */
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
