@@ -36,7 +36,6 @@ export class ServiceSim {
   /** percent of traffic routed to the canary (Flagger's canaryWeight) */
   weight = 0;
   controller: ReplicaController | undefined;
-  /** deployment name of the primary pool (`<name>` or `<name>-primary`) */
   private faultCursor = 0;
   private latencyUntil = 0;
   private latencyAddedSeconds = 0;

@@ -10,7 +10,8 @@ import type { CanaryTarget } from './canary-controller';
  * usual metric interval).
  *
  * Builtin metrics, as Flagger's: `request-success-rate` = percent of non-5xx canary responses;
- * `request-duration` = canary p99 latency in ms.
+ * `request-duration` = canary p99 latency in ms. Any other metric (a MetricTemplate query) has no
+ * data in the simulator, which Flagger counts as a failed check.
  */
 export class ServiceCanaryTarget implements CanaryTarget {
   private declaredHash: string;
@@ -78,7 +79,7 @@ export class ServiceCanaryTarget implements CanaryTarget {
       const q = w.quantileSeconds(0.99);
       v = q === undefined ? undefined : q * 1000;
     }
-    // each analysis tick reads a fresh window
+    // the window holds the traffic since the previous tick (resetWindow), not `windowSeconds`
     return v;
   }
 
