@@ -104,11 +104,16 @@ interface TargetRuntime {
   /** a person asked for a rollback of this checksum; the template is reverted after Failed */
   forcedRollback?: { checksum: string; by: Person };
   /**
-   * the canary's Deployment file as last promoted (seen while the canary was Succeeded or
-   * Initialized): its spec.template is what a rollback is reverted to. Memory only: after a restart
-   * the first settled phase records it again.
+   * The canary's Deployment file, each distinct version seen since the last promotion, oldest
+   * first: versions[0] is the promoted one (git runs ahead of the cluster, so "the file while the
+   * phase was Succeeded" may already hold the next release; the version before the release commit
+   * does not). Reset to the current file when the canary becomes Succeeded. Memory only: after a
+   * restart the first file seen is the base.
    */
-  promoted?: { text: string; revision: string };
+  templateVersions: Array<{ text: string; revision: string }>;
+  lastPhase?: string;
+  /** the checksum whose rollback was already reverted in git (once per release) */
+  revertedChecksum?: string;
   /** a forced promote set skipAnalysis; reset after Succeeded */
   forcedPromote?: { checksum: string; by: Person };
 }
@@ -142,7 +147,13 @@ export class ControlLoop {
     this.newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
     this.messages = deps.messages ?? coreCommitMessages();
     for (const t of targets) {
-      this.runtimes.set(t.ref.name, { target: t, headsSince: new Set(), commitTimes: [], paused: false });
+      this.runtimes.set(t.ref.name, {
+        target: t,
+        headsSince: new Set(),
+        commitTimes: [],
+        paused: false,
+        templateVersions: [],
+      });
     }
     this.state =
       deps.state ??
@@ -485,11 +496,19 @@ export class ControlLoop {
     if (ref.kind !== 'flagger-canary' || !o?.canary || o.declared.revision !== snapshot.head) return;
     const phase = o.canary.phase;
     const deploymentFile = canaryDeploymentFile(ref.file);
-    if (phase === 'Succeeded' || phase === 'Initialized') {
-      const text = await snapshot.readFile(deploymentFile);
-      if (text !== undefined) rt.promoted = { text, revision: snapshot.head };
-      rt.forcedRollback = undefined;
+    const text = await snapshot.readFile(deploymentFile);
+    const versions = rt.templateVersions;
+    if (text !== undefined) {
+      const becameSucceeded =
+        phase === 'Succeeded' && rt.lastPhase !== undefined && rt.lastPhase !== 'Succeeded';
+      if (becameSucceeded) rt.templateVersions = [{ text, revision: snapshot.head }];
+      else if (versions[versions.length - 1]?.text !== text) {
+        versions.push({ text, revision: snapshot.head });
+        if (versions.length > 8) versions.splice(1, 1); // keep the promoted base
+      }
     }
+    rt.lastPhase = phase;
+    if (phase === 'Succeeded') rt.forcedRollback = undefined;
     if (this.options.shadow) return;
     if (phase === 'Succeeded' && o.declared.skipAnalysis === true) {
       const by = rt.forcedPromote?.by;
@@ -504,20 +523,19 @@ export class ControlLoop {
       ).catch((e) => this.error(e, ref.name));
       rt.forcedPromote = undefined;
     }
-    if (phase === 'Failed' && rt.promoted && !rt.pending) {
-      const current = await snapshot.readFile(deploymentFile);
-      if (current === undefined) return;
-      const reverted = this.deps.manifests.apply(ref, current, {
-        kind: 'pod-template',
-        fromText: rt.promoted.text,
-      });
-      if (reverted === current) return;
+    const base = rt.templateVersions[0];
+    // one revert per failed release (identified by Flagger's checksum, else by the failed file)
+    const checksum = o.canary.checksum ?? text ?? '';
+    if (phase === 'Failed' && base && text !== undefined && !rt.pending && rt.revertedChecksum !== checksum) {
+      const reverted = this.deps.manifests.apply(ref, text, { kind: 'pod-template', fromText: base.text });
+      rt.revertedChecksum = checksum;
+      if (reverted === text) return;
       const forced = rt.forcedRollback;
       await this.overrideCommit(
         rt,
-        { kind: 'pod-template', fromText: rt.promoted.text },
+        { kind: 'pod-template', fromText: base.text },
         {
-          description: `revert the pod template to the last promoted one (${short(rt.promoted.revision)}) after the rollback`,
+          description: `revert the pod template to the last promoted one (${short(base.revision)}) after the rollback`,
           by: forced?.by,
           reason: forced
             ? `forced rollback of checksum ${forced.checksum} by ${forced.by.name}`
@@ -525,7 +543,10 @@ export class ControlLoop {
           action: { type: 'canary', verb: 'rollback', ...(forced ? { forced: true } : {}) },
         },
         deploymentFile,
-      ).catch((e) => this.error(e, ref.name));
+      ).catch((e) => {
+        rt.revertedChecksum = undefined;
+        this.error(e, ref.name);
+      });
       rt.forcedRollback = undefined;
     }
   }

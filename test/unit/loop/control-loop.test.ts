@@ -390,6 +390,9 @@ describe('ControlLoop overrides', () => {
     metrics.readings.set('checkout', { canary: { weight: 0, phase: 'Succeeded', checksum: 'v1' } });
     await loop.runCycle();
     repo.external('apps/deployment.yaml', '{"template":"v2-bad"}', 'release v2');
+    // git runs ahead of the cluster: the release is committed while Flagger still says Succeeded
+    clock.advance(15_000);
+    await loop.runCycle();
     metrics.readings.set('checkout', { canary: { weight: 10, phase: 'Progressing', checksum: 'v2' } });
     clock.advance(15_000);
     await loop.runCycle();
