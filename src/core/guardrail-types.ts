@@ -51,7 +51,7 @@ export interface GuardrailLimits {
   /** SLO: p95 latency target (ms) and error-rate target (0..1) */
   readonly sloP95Ms: number;
   readonly sloErrorRate: number;
-  /** p95 above this forces a scale-up (ms); defaults to the SLO */
+  /** p95 above this forces a scale-up (ms); default slo.p95Ms * 1.5 (src/config/limits-from-config.ts) */
   readonly hardP95Ms: number;
   /** no scale-down while p95 is within this fraction of the SLO (0.1 = 10 %) */
   readonly scaleDownSloMargin: number;
