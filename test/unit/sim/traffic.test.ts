@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMaestroError } from '../../../src/core/errors';
 import { parseDurationSeconds, parseStages, rateAt } from '../../../src/sim/traffic/patterns';
 import { parseTraceCsv, traceToPattern } from '../../../src/sim/traffic/trace-csv';
@@ -59,6 +61,17 @@ describe('trace CSV', () => {
       const t = parseTraceCsv(a, shape);
       expect(t.counts.length).toBeGreaterThan(500);
     }
+  });
+});
+
+describe('committed traces', () => {
+  it.each([
+    ['train-day-diurnal-flash.csv', 'day', 20250304],
+    ['eval-week-compressed.csv', 'week', 20250310],
+    ['eval-bursty-sale.csv', 'bursty', 20251128],
+  ])('traces/%s is what `maestro sim gen-trace --shape %s --seed %d` prints', (file, shape, seed) => {
+    const committed = readFileSync(join(__dirname, '../../../traces', file), 'utf8');
+    expect(generateTrace(shape, seed)).toBe(committed);
   });
 });
 
