@@ -280,7 +280,13 @@ function renderDecisions() {
   for (const d of rows) {
     const tr = document.createElement('tr');
     tr.dataset.decision = d.id;
-    if (d.final !== 'hold') tr.className = 'acted';
+    if (
+      d.commit ||
+      (d.finalAction.type === 'canary' && d.finalAction.verb !== 'hold') ||
+      (d.finalAction.type === 'replicas' && d.finalAction.delta !== 0)
+    ) {
+      tr.className = 'acted';
+    }
     const reasons = document.createElement('td');
     for (const r of d.reasons) {
       const div = document.createElement('div');
@@ -290,7 +296,7 @@ function renderDecisions() {
     for (const i of d.interventions) {
       const div = document.createElement('div');
       div.className = 'guardrail';
-      div.textContent = `⛨ ${i.rule} ${i.effect}: ${i.reason}`;
+      div.textContent = `guardrail ${i.rule} ${i.effect}: ${i.reason}`;
       reasons.appendChild(div);
     }
     const commit = document.createElement('td');

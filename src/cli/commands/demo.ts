@@ -82,13 +82,18 @@ export function registerDemo(program: Command, io: CommandIo, exit: ExitCodeHold
       say(
         `(the token in the URL is an operator token for this run only; overrides are committed as ${flags.user})`,
       );
+      let onSignal: (sig: string) => void = () => undefined;
+      let timer: NodeJS.Timeout | undefined;
       const stopped = new Promise<string>((resolveStop) => {
-        const onSignal = (sig: string) => resolveStop(sig);
+        onSignal = (sig: string) => resolveStop(sig);
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        if (durationMs !== undefined) setTimeout(() => resolveStop('duration'), durationMs).unref();
+        if (durationMs !== undefined) timer = setTimeout(() => resolveStop('duration'), durationMs);
       });
       const why = await stopped;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (timer) clearTimeout(timer);
       say(`Stopping (${why})…`);
       let code = EXIT_OK;
       if (collector) {
