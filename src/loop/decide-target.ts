@@ -39,11 +39,13 @@ export function decideTarget(input: DecideTargetInput): TargetStep {
     ...guarded.interventions.map((i) => `${i.rule}: ${i.reason}`),
   ];
   let edit = editFor(target, final, observation.declared);
-  if (edit && input.waitingFor !== undefined) {
-    // never stack a change on one the cluster has not applied yet
-    final = final.type === 'canary' ? { type: 'canary', verb: final.verb } : HOLD;
-    edit = editFor(target, final, observation.declared);
+  if (input.waitingFor !== undefined) {
     reasons.push(input.waitingFor);
+    if (edit) {
+      // never stack a change on one the cluster has not applied yet
+      final = final.type === 'canary' ? { type: 'canary', verb: final.verb } : HOLD;
+      edit = editFor(target, final, observation.declared);
+    }
   }
   const decision: DecisionRecord = {
     id: input.id,
