@@ -96,6 +96,8 @@ export interface MinuteFigures {
   readonly p99Ms: number | null;
   readonly errorRate: number | null;
   readonly cpuUtilization: number | null;
+  /** working-set bytes per existing pod, averaged over the minute */
+  readonly memoryBytesPerPod: number | null;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -309,6 +311,7 @@ export class SimCluster {
         p99Ms: q(0.99),
         errorRate: w.errorRate() ?? null,
         cpuUtilization: w.cpuUtilization() ?? null,
+        memoryBytesPerPod: w.memoryBytesPerPod() ?? null,
       };
       w.reset();
       e.startedAt = now;

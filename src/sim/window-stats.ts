@@ -87,6 +87,11 @@ export class WindowStats {
     return this.seconds > 0 ? this.memSeconds / this.seconds : undefined;
   }
 
+  /** memory per existing pod (bytes), averaged over the window */
+  memoryBytesPerPod(): number | undefined {
+    return this.podSeconds > 0 ? this.memSeconds / this.podSeconds : undefined;
+  }
+
   /** P(T > t) of the window's served requests (latency capped at the timeout) */
   ccdf(t: number): number {
     if (t >= this.timeoutSeconds) return 0;

@@ -144,6 +144,10 @@ describeProm('real Prometheus scraping the simulator', () => {
       const v = await query(promUrl, renderQuery(template, vars));
       expect({ key, ok: v !== undefined && Number.isFinite(v) }).toEqual({ key, ok: true });
     }
+    const memory = await query(promUrl, renderQuery(DEFAULT_QUERIES.memory, vars));
+    const ownMemory = (runtime.state() as { services: Array<{ lastMinute?: { memoryBytesPerPod: number } }> })
+      .services[0]?.lastMinute?.memoryBytesPerPod;
+    expect(Math.abs((memory as number) - (ownMemory as number)) / (ownMemory as number)).toBeLessThan(0.1);
     const ownCpu = (runtime.state() as { services: Array<{ lastMinute?: { cpuUtilization: number } }> })
       .services[0]?.lastMinute?.cpuUtilization;
     expect(Math.abs((cpu as number) - (ownCpu as number)) / (ownCpu as number)).toBeLessThan(0.1);
