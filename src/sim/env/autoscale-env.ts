@@ -1,6 +1,7 @@
 import type { Observation } from '../../core/observation';
 import { noData, value, type Sample } from '../../core/sample';
 import { faultSchedule } from '../faults';
+import { SimHpa } from '../hpa-controller';
 import { Nodes } from '../nodes';
 import type { PoolStep } from '../pod-pool';
 import { responseQuantile } from '../queueing/mmc';
@@ -19,7 +20,8 @@ import { rateAt, type TrafficPattern } from '../traffic/patterns';
  * O(pods) queueing step: no HTTP, no sleeping.
  *
  * Action: an index into AUTOSCALE_ACTIONS = [-2, -1, 0, +1, +2, +4], the change of spec.replicas
- * (clamped to [minReplicas, maxReplicas]; `info.applied` says what was applied).
+ * (clamped to [minReplicas, maxReplicas]; `info.applied` says what was applied); in hpa-floor mode
+ * the change of the simulated HPA's minReplicas instead.
  * Reward: src/sim/reward.ts `autoscaleReward` (SLO first, then pod cost, then churn).
  * Episodes never terminate; they are truncated after `maxSteps`.
  */
@@ -35,9 +37,12 @@ export interface AutoscaleObs {
   readonly errorRate: number;
   /** fraction of CPU requests used by ready pods (0.7 = 70 %) */
   readonly cpuUtilization: number;
+  /** working set per existing pod (bytes) */
   readonly memoryBytes: number;
   readonly readyReplicas: number;
   readonly specReplicas: number;
+  /** hpa-floor mode: the HPA's minReplicas the agent controls */
+  readonly hpaMinReplicas?: number;
 }
 
 export interface AutoscaleInfo {
@@ -78,6 +83,12 @@ export interface AutoscaleEnvOptions {
   readonly epochMs?: number;
   /** target name used in toCoreObservation(); default the service name */
   readonly target?: string;
+  /**
+   * hpa-floor mode (an `hpa-bounds` target): a simulated HPA with this CPU target scales the
+   * service, and the action moves its minReplicas (pre-scaling ahead of demand) instead of
+   * spec.replicas; maxReplicas stays at `maxReplicas`.
+   */
+  readonly hpaFloor?: { readonly targetCpuUtilizationPercent: number };
 }
 
 export class AutoscaleEnv {
@@ -95,6 +106,7 @@ export class AutoscaleEnv {
   private offset = 0;
   private steps = 0;
   private lastObs: AutoscaleObs | undefined;
+  private hpa: SimHpa | undefined;
 
   constructor(private readonly options: AutoscaleEnvOptions = {}) {
     const s = options.scenario ?? 'diurnal-fast';
@@ -126,6 +138,18 @@ export class AutoscaleEnv {
     const horizon = this.maxSteps * this.dt + this.dt;
     const faults = faultSchedule(this.scenario.faults, horizon, nodes.list.length, faultRng);
     this.service = new ServiceSim(params, pattern, nodes, rng, faults, { now: 0, templateHash: 'sim' });
+    this.hpa = undefined;
+    if (this.options.hpaFloor) {
+      this.hpa = new SimHpa(
+        {
+          minReplicas: initialReplicas,
+          maxReplicas: this.max,
+          targetCpuUtilizationPercent: this.options.hpaFloor.targetCpuUtilizationPercent,
+        },
+        this.options.epochMs ?? Date.UTC(2025, 0, 1),
+      );
+      this.service.controller = this.hpa;
+    }
     this.t = 0;
     this.steps = 0;
     const s = this.service.step(this.dt, this.dt);
@@ -157,9 +181,11 @@ export class AutoscaleEnv {
     const service = this.service;
     if (!service) throw new Error('AutoscaleEnv.step() before reset()');
     if (!Number.isInteger(delta)) throw new RangeError(`replica delta ${delta} is not an integer`);
-    const before = service.specReplicas;
+    const hpa = this.hpa;
+    const before = hpa ? hpa.spec.minReplicas : service.specReplicas;
     const target = clamp(before + delta, this.min, this.max);
-    service.setReplicas(target);
+    if (hpa) hpa.spec = { ...hpa.spec, minReplicas: target };
+    else service.setReplicas(target);
     this.t += this.dt;
     const s = service.step(this.t, this.dt);
     this.steps++;
@@ -171,7 +197,7 @@ export class AutoscaleEnv {
         errorRate: obs.errorRate,
         sloP95Ms: this.sloP95Ms,
         sloErrorRate: this.sloErrorRate,
-        replicas: target,
+        replicas: service.specReplicas,
         maxReplicas: this.max,
         delta: applied,
       },
@@ -205,9 +231,10 @@ export class AutoscaleEnv {
       p99Ms: p.dist ? Math.min(responseQuantile(p.dist, 0.99), timeout) * 1000 : NaN,
       errorRate: p.arrivals > 0 ? errors / p.arrivals : 0,
       cpuUtilization: p.cpuUtilization,
-      memoryBytes: p.memoryBytes,
+      memoryBytes: p.pods > 0 ? p.memoryBytes / p.pods : NaN,
       readyReplicas: p.readyPods,
       specReplicas: this.service!.specReplicas,
+      ...(this.hpa ? { hpaMinReplicas: this.hpa.spec.minReplicas } : {}),
     };
     this.lastObs = obs;
     return obs;
@@ -219,21 +246,25 @@ export class AutoscaleEnv {
     return autoscaleObsToCore(this.lastObs, {
       target: this.options.target ?? this.service.name,
       atMs: (this.options.epochMs ?? Date.UTC(2025, 0, 1)) + (this.offset + this.lastObs.t) * 1000,
+      maxReplicas: this.max,
     });
   }
 }
 
-/** Converts an env observation to the core Observation of a deployment-replicas target. */
+/**
+ * Converts an env observation to the core Observation: a deployment-replicas target, or an
+ * hpa-bounds target in hpa-floor mode (declared minReplicas = the floor, maxReplicas given).
+ */
 export function autoscaleObsToCore(
   o: AutoscaleObs,
-  meta: { target: string; atMs: number; revision?: string },
+  meta: { target: string; atMs: number; revision?: string; maxReplicas?: number },
 ): Observation {
   const at = meta.atMs;
   const v = (x: number): Sample =>
     Number.isNaN(x) ? noData('missing', 'nothing served in the step') : value(x, at);
   return {
     target: meta.target,
-    kind: 'deployment-replicas',
+    kind: o.hpaMinReplicas !== undefined ? 'hpa-bounds' : 'deployment-replicas',
     at,
     service: {
       cpuUtilization: v(o.readyReplicas > 0 ? o.cpuUtilization : NaN),
@@ -245,7 +276,14 @@ export function autoscaleObsToCore(
       p99LatencyMs: v(o.p99Ms),
       errorRate: v(o.errorRate),
     },
-    declared: { replicas: o.specReplicas, revision: meta.revision ?? '0'.repeat(40) },
+    declared:
+      o.hpaMinReplicas !== undefined
+        ? {
+            minReplicas: o.hpaMinReplicas,
+            ...(meta.maxReplicas !== undefined ? { maxReplicas: meta.maxReplicas } : {}),
+            revision: meta.revision ?? '0'.repeat(40),
+          }
+        : { replicas: o.specReplicas, revision: meta.revision ?? '0'.repeat(40) },
   };
 }
 

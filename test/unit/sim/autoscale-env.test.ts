@@ -149,3 +149,31 @@ describe('the agent policies run inside the env', () => {
     expect(violations / steps).toBeLessThan(0.1);
   });
 });
+
+describe('AutoscaleEnv in hpa-floor mode (hpa-bounds targets)', () => {
+  it('the action moves the HPA floor; the simulated HPA scales above it', () => {
+    const env = new AutoscaleEnv({
+      scenario: 'steady',
+      hpaFloor: { targetCpuUtilizationPercent: 70 },
+      initialReplicas: 2,
+      minReplicas: 1,
+      maxReplicas: 20,
+      maxSteps: 100,
+    });
+    env.reset({ seed: 1 });
+    // 400 rps needs ~8 pods at 70 % CPU: the HPA scales above the floor of 2 by itself
+    let r = env.step(AUTOSCALE_ACTIONS.indexOf(0));
+    for (let i = 0; i < 20; i++) r = env.step(AUTOSCALE_ACTIONS.indexOf(0));
+    expect(r.obs.hpaMinReplicas).toBe(2);
+    expect(r.obs.specReplicas).toBeGreaterThanOrEqual(7);
+    // raising the floor above the HPA's choice raises the replicas
+    for (let i = 0; i < 3; i++) r = env.step(AUTOSCALE_ACTIONS.indexOf(4));
+    expect(r.obs.hpaMinReplicas).toBe(14);
+    r = env.step(AUTOSCALE_ACTIONS.indexOf(0));
+    r = env.step(AUTOSCALE_ACTIONS.indexOf(0));
+    expect(r.obs.specReplicas).toBe(14);
+    const core = env.toCoreObservation();
+    expect(core.kind).toBe('hpa-bounds');
+    expect(core.declared).toMatchObject({ minReplicas: 14, maxReplicas: 20 });
+  });
+});
