@@ -9,6 +9,7 @@ const esmOnly = [
   'before-after-hook',
   'fast-content-type-parse',
   'json-with-bigint',
+  'content-type',
 ];
 /** @type {import('jest').Config} */
 module.exports = {

@@ -7,6 +7,7 @@ import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
 import { registerRun } from './commands/run';
 import { registerDemo } from './commands/demo';
+import { registerOverride } from './commands/override';
 import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes';
 
 /**
@@ -37,11 +38,7 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
       .action(notYetImplemented(io, exit, issue));
   registerRun(program, io, exit);
   registerDemo(program, io, exit);
-  later(
-    'override',
-    'human override as a commit: <target> replicas <n> | promote | rollback | pause | resume',
-    3,
-  );
+  registerOverride(program, io, exit);
   registerSim(program, io, exit);
   registerHpaRecommend(program, io, exit);
   later('train', 'train a PPO policy in the simulator and export it to ONNX', 6);

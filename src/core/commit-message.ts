@@ -49,6 +49,9 @@ export const TRAILER = {
 
 export const SUBJECT_PREFIX = 'maestro: ';
 
+/** `Maestro-Policy` of a human override that no policy decided */
+export const OVERRIDE_POLICY = 'human-override';
+
 export interface MessageOptions {
   /** applied to the finished message (src/core/redact.ts `Redactor.redact`) */
   readonly redact?: (text: string) => string;
@@ -101,6 +104,10 @@ export function formatOverrideCommit(input: OverrideCommitInput, options: Messag
       key: TRAILER.action,
       value: input.action ? formatAction(input.action) : (input.verb ?? input.description),
     },
+    // a person decided: no policy, nothing observed, no guardrail intervened (bounds were checked)
+    { key: TRAILER.policy, value: OVERRIDE_POLICY },
+    { key: TRAILER.observation, value: 'none' },
+    { key: TRAILER.guardrails, value: 'none' },
     { key: TRAILER.override, value: who },
     ...(input.decisionId ? [{ key: TRAILER.decisionId, value: input.decisionId }] : []),
   ];

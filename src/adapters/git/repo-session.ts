@@ -322,6 +322,12 @@ export class GitRepoSession implements ConfigRepo {
         this.emit({ type: 'pushed', branch, sha, parent, attempts: attempt });
         return { kind: 'committed', sha, parent };
       }
+      if (err.code === 'GIT_PUSH_REJECTED') {
+        // the server refused it: the commit is known not to be there, drop it quietly
+        await git
+          .writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: parent, force: true })
+          .catch(() => undefined);
+      }
       throw err;
     }
     this.emit({ type: 'pushed', branch, sha, parent, attempts: attempt });

@@ -222,13 +222,22 @@ describe('formatOverrideCommit', () => {
         '',
         'Maestro-Target: web',
         'Maestro-Action: pause',
+        'Maestro-Policy: human-override',
+        'Maestro-Observation: none',
+        'Maestro-Guardrails: none',
         'Maestro-Override: Ann Smith <ann@example.com>',
         'Maestro-Decision-Id: o-1',
         '',
       ].join('\n'),
     );
     expect(parseMaestroCommit(msg)).toEqual([
-      { target: 'web', actionText: 'pause', overrideBy: 'Ann Smith <ann@example.com>', decisionId: 'o-1' },
+      {
+        target: 'web',
+        actionText: 'pause',
+        policy: 'human-override',
+        overrideBy: 'Ann Smith <ann@example.com>',
+        decisionId: 'o-1',
+      },
     ]);
   });
 });
