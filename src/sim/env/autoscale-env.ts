@@ -234,7 +234,7 @@ export class AutoscaleEnv {
       memoryBytes: p.pods > 0 ? p.memoryBytes / p.pods : NaN,
       readyReplicas: p.readyPods,
       specReplicas: this.service!.specReplicas,
-      ...(this.hpa ? { hpaMinReplicas: this.hpa.spec.minReplicas } : {}),
+      hpaMinReplicas: this.hpa?.spec.minReplicas,
     };
     this.lastObs = obs;
     return obs;
