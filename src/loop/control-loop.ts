@@ -215,7 +215,8 @@ export class ControlLoop {
     const loop = async () => {
       while (this.running) {
         const t0 = this.deps.clock.now();
-        await this.runCycle();
+        // a cycle publishes its own failures; this only keeps an unexpected bug from ending the loop
+        await this.runCycle().catch((e: unknown) => this.error(e, undefined));
         if (!this.running) break;
         const wait = Math.max(0, this.options.cycleIntervalSeconds * 1000 - (this.deps.clock.now() - t0));
         await this.deps.clock.sleep(wait);
@@ -269,7 +270,9 @@ export class ControlLoop {
       if (!published.has(step.decision.id)) this.publishDecision(step.decision, undefined);
     }
     // post-release housekeeping that needs its own commit (forced promote reset, rollback revert)
-    for (const rt of this.runtimes.values()) await this.afterRelease(rt, snapshot);
+    for (const rt of this.runtimes.values()) {
+      await this.afterRelease(rt, snapshot).catch((e: unknown) => this.error(e, rt.target.ref.name));
+    }
     this.finishCycle(t0, steps.length, committed);
   }
 
