@@ -1,0 +1,44 @@
+import { parseAllDocuments, type Document } from 'yaml';
+import { MaestroError } from '../core/errors';
+import type { ManifestSource } from './manifest-source';
+
+/**
+ * Parses a (possibly multi-document) manifest file into `yaml` Documents, which keep every node's
+ * source range; the editors use those ranges to splice new scalar text into the original string.
+ *
+ * Any parse error in any document is a terminal YAML_PARSE error naming file, line and column: an
+ * editor never writes into a file it cannot fully read. Warnings (e.g. unknown tags) are ignored,
+ * as kubectl and Flux ignore them.
+ */
+export function parseManifests(source: ManifestSource): Document.Parsed[] {
+  const docs = parseAllDocuments(source.text);
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error === undefined) continue;
+    const { line, column } = positionOf(source.text, error.pos[0]);
+    const what = error.message.split('\n')[0] ?? error.message;
+    throw new MaestroError(
+      'YAML_PARSE',
+      `${source.file}:${line}:${column}: the YAML does not parse (${what}). Fix the syntax at that line; nothing was written.`,
+      { data: { file: source.file, line, column, yamlCode: error.code }, cause: error },
+    );
+  }
+  return [...docs];
+}
+
+/** 1-based line and column of a character offset. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(offset, 0), text.length);
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/** 1-based line of a character offset. */
+export function lineOf(text: string, offset: number): number {
+  return positionOf(text, offset).line;
+}

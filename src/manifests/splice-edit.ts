@@ -1,0 +1,242 @@
+import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { MaestroError } from '../core/errors';
+import { locateObject } from './locate-object';
+import {
+  describeRef,
+  formatPath,
+  type FieldPath,
+  type ManifestSource,
+  type ObjectRef,
+} from './manifest-source';
+import { lineOf, parseManifests } from './parse-manifests';
+import { scalarText, type ScalarValue } from './scalar-text';
+
+/**
+ * The engine under every editor: find the object by kind + namespace + name, find each scalar by
+ * path, and splice the new scalar's text into the original string at the node's source range
+ * (`node.range = [start, valueEnd, nodeEnd]`). Everything else — comments, key order, quoting,
+ * indentation, `---` markers, CRLF line ends — stays byte-identical, which re-serialising the
+ * Document (`toString()`) would not guarantee (it reflows flow collections and long strings).
+ *
+ * A missing field is inserted only when the edit allows it, as one new `key: value` line after the
+ * last entry of its parent mapping at the indentation of its siblings (or `, key: value` in a flow
+ * mapping).
+ *
+ * Every result is verified before it is returned: the new text is parsed again, and every document
+ * must equal the old one with exactly the requested values set. A splice that would change anything
+ * else is our bug (INTERNAL), never written.
+ */
+
+/** One value to set at `path` inside the object. */
+export interface ScalarEdit {
+  readonly path: FieldPath;
+  readonly value: ScalarValue;
+  /** insert the last key of `path` when its parent mapping exists but the key does not */
+  readonly insertIfMissing?: boolean;
+  /** what to tell the user when the field is absent and may not be inserted */
+  readonly missingHint?: string;
+}
+
+/** Sees the object (plain JS) before and after the edit; throws to refuse the edit. */
+export type EditCheck = (after: unknown, before: unknown, context: EditContext) => void;
+
+/** Where an edit happens, for error messages built by checks. */
+export interface EditContext {
+  readonly source: ManifestSource;
+  readonly ref: ObjectRef;
+  /** 1-based line of the object */
+  readonly line: number;
+  /** 1-based line of the deepest existing node on `path` in the original text */
+  readonly lineAt: (path: FieldPath) => number;
+}
+
+interface Splice {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** Applies `edits` to the one object `ref` in `source`; returns the new text (the same text when nothing changes). */
+export function editScalars(
+  source: ManifestSource,
+  ref: ObjectRef,
+  edits: readonly ScalarEdit[],
+  check?: EditCheck,
+): string {
+  const docs = parseManifests(source);
+  const target = locateObject(source, docs, ref);
+  const lineAt = (path: FieldPath): number => {
+    for (let n = path.length; n >= 0; n -= 1) {
+      const node = (n === 0 ? target.doc.contents : target.doc.getIn(path.slice(0, n), true)) as
+        Node | undefined;
+      if (node?.range) return lineOf(source.text, node.range[0]);
+    }
+    return target.line;
+  };
+  const context: EditContext = { source, ref, line: target.line, lineAt };
+  const splices = edits
+    .map((edit) => spliceFor(source, ref, target.doc, edit))
+    .filter((s): s is Splice => s !== undefined);
+  const before = target.doc.toJS() as unknown;
+  const expectedAfter = structuredClone(before);
+  for (const edit of edits) setIn(expectedAfter, edit.path, edit.value);
+  check?.(expectedAfter, before, context);
+  if (splices.length === 0) return source.text;
+
+  let text = source.text;
+  for (const s of [...splices].sort((a, b) => b.start - a.start)) {
+    text = text.slice(0, s.start) + s.text + text.slice(s.end);
+  }
+  verify(source, text, docs, target.index, expectedAfter, ref);
+  return text;
+}
+
+function fieldError(
+  code: 'MANIFEST_FIELD_MISSING' | 'MANIFEST_SCHEMA_INVALID' | 'MANIFEST_TARGET_AMBIGUOUS',
+  source: ManifestSource,
+  ref: ObjectRef,
+  path: FieldPath,
+  offset: number,
+  message: string,
+): MaestroError {
+  const line = lineOf(source.text, offset);
+  return new MaestroError(
+    code,
+    `${source.file}:${line}: ${describeRef(ref)}: ${formatPath(path)}: ${message}; nothing was written.`,
+    {
+      data: {
+        file: source.file,
+        line,
+        kind: ref.kind,
+        namespace: ref.namespace,
+        name: ref.name,
+        path: formatPath(path),
+      },
+    },
+  );
+}
+
+function spliceFor(
+  source: ManifestSource,
+  ref: ObjectRef,
+  doc: Document.Parsed,
+  edit: ScalarEdit,
+): Splice | undefined {
+  const objectStart = doc.contents?.range?.[0] ?? 0;
+  const node = doc.getIn(edit.path, true) as Node | undefined;
+  if (node !== undefined && node !== null) {
+    if (!isScalar(node) || node.range === undefined || node.range === null) {
+      throw fieldError(
+        'MANIFEST_SCHEMA_INVALID',
+        source,
+        ref,
+        edit.path,
+        node.range?.[0] ?? objectStart,
+        `is a ${isMap(node) ? 'mapping' : isSeq(node) ? 'list' : 'node'}, expected a single value; fix the manifest by hand`,
+      );
+    }
+    if (node.value === edit.value) return undefined;
+    const [start, valueEnd] = node.range;
+    let text = scalarText(edit.value, node.type);
+    // An empty value (`replicas:`) has an empty range right after the colon: keep a space.
+    if (start === valueEnd && source.text[start - 1] === ':') text = ` ${text}`;
+    return { start, end: valueEnd, text };
+  }
+  const parentPath = edit.path.slice(0, -1);
+  const key = edit.path[edit.path.length - 1];
+  const parent = parentPath.length === 0 ? doc.contents : (doc.getIn(parentPath, true) as Node | undefined);
+  if (!edit.insertIfMissing || typeof key !== 'string' || !isMap(parent)) {
+    const at = parent?.range?.[0] ?? objectStart;
+    throw fieldError(
+      'MANIFEST_FIELD_MISSING',
+      source,
+      ref,
+      edit.path,
+      at,
+      edit.missingHint ?? `is not set${isMap(parent) ? '' : ` (${formatPath(parentPath)} is missing too)`}`,
+    );
+  }
+  return insertion(source.text, parent, key, scalarText(edit.value));
+}
+
+/** A new `key: value` entry in `map`, placed after its last entry. */
+function insertion(text: string, map: Node, key: string, valueText: string): Splice {
+  if (!isMap(map) || map.range === undefined || map.range === null) throw new Error('insertion needs a map');
+  const pair = `${key}: ${valueText}`;
+  if (map.flow) {
+    const close = text.lastIndexOf('}', map.range[1] - 1);
+    let at = close;
+    while (at > map.range[0] && /\s/.test(text[at - 1]!)) at -= 1;
+    const sep = map.items.length === 0 ? '' : ', ';
+    return { start: at, end: at, text: `${sep}${pair}` };
+  }
+  const firstKey = map.items[0]?.key as Node | undefined;
+  const keyStart = firstKey?.range?.[0] ?? map.range[0];
+  const indent = ' '.repeat(keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1));
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const valueEnd = map.range[1];
+  if (valueEnd > 0 && text[valueEnd - 1] === '\n') {
+    return { start: valueEnd, end: valueEnd, text: `${indent}${pair}${newline}` };
+  }
+  const eol = text.indexOf('\n', valueEnd);
+  if (eol === -1) return { start: text.length, end: text.length, text: `${newline}${indent}${pair}` };
+  return { start: eol + 1, end: eol + 1, text: `${indent}${pair}${newline}` };
+}
+
+function setIn(root: unknown, path: FieldPath, value: unknown): void {
+  let node = root as Record<string | number, unknown>;
+  for (const part of path.slice(0, -1)) node = node[part] as Record<string | number, unknown>;
+  node[path[path.length - 1]!] = value;
+}
+
+/** Structural equality of plain JSON-like values (map key order ignored, as Kubernetes ignores it). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  }
+  if (a instanceof Map || b instanceof Map) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) =>
+        Object.prototype.hasOwnProperty.call(b, k) &&
+        sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
+}
+
+function verify(
+  source: ManifestSource,
+  text: string,
+  beforeDocs: readonly Document.Parsed[],
+  index: number,
+  expected: unknown,
+  ref: ObjectRef,
+): void {
+  const fail = (why: string, cause?: unknown) =>
+    new MaestroError(
+      'INTERNAL',
+      `${source.file}: editing ${describeRef(ref)} in place would ${why}; this is a MAESTRO bug, please report it with the file. Nothing was written.`,
+      { data: { file: source.file, kind: ref.kind, namespace: ref.namespace, name: ref.name }, cause },
+    );
+  let afterDocs: Document.Parsed[];
+  try {
+    afterDocs = parseManifests({ file: source.file, text });
+  } catch (e) {
+    throw fail('break the YAML', e);
+  }
+  if (afterDocs.length !== beforeDocs.length) throw fail('change the number of documents');
+  afterDocs.forEach((doc, i) => {
+    const want = i === index ? expected : beforeDocs[i]!.toJS();
+    if (!sameValue(doc.toJS(), want)) {
+      throw fail(i === index ? 'not produce the requested values' : `change document ${i + 1}`);
+    }
+  });
+}
