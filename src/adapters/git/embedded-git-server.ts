@@ -47,6 +47,11 @@ export interface GitServerFaults {
   readonly down?: 'http-503' | 'reset';
   /** the next N pushes (receive-pack POSTs) are answered 503 before reaching git; default 0 */
   readonly failPushes?: number;
+  /**
+   * the next N pushes reach git and update the branch, but the connection is then cut before the
+   * answer is sent (a push whose result the client never learns); default 0
+   */
+  readonly losePushAnswers?: number;
 }
 
 export interface CreateRepoOptions {
@@ -80,6 +85,7 @@ const ZERO_FAULTS: GitServerFaults = Object.freeze({});
 export class EmbeddedGitServer {
   private faults: GitServerFaults = ZERO_FAULTS;
   private failPushesLeft = 0;
+  private losePushAnswersLeft = 0;
   private readonly children = new Set<ChildProcess>();
   private readonly sockets = new Set<Socket>();
   private requests = 0;
@@ -134,6 +140,7 @@ export class EmbeddedGitServer {
   setFaults(faults: GitServerFaults): void {
     this.faults = { ...faults };
     this.failPushesLeft = faults.failPushes ?? 0;
+    this.losePushAnswersLeft = faults.losePushAnswers ?? 0;
   }
 
   get stats(): GitServerStats {
@@ -259,14 +266,19 @@ export class EmbeddedGitServer {
         return;
       }
       if (isPush) this.pushes += 1;
-      this.cgi(req, res, url);
+      let loseAnswer = false;
+      if (isPush && this.losePushAnswersLeft > 0) {
+        this.losePushAnswersLeft -= 1;
+        loseAnswer = true;
+      }
+      this.cgi(req, res, url, loseAnswer);
     };
     if (faults.latencyMs) setTimeout(serve, faults.latencyMs);
     else serve();
   }
 
   /** Runs `git http-backend` as a CGI program for one request (RFC 3875 meta-variables). */
-  private cgi(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  private cgi(req: IncomingMessage, res: ServerResponse, url: URL, loseAnswer = false): void {
     const env: Record<string, string> = {
       ...inheritedEnv(),
       GIT_PROJECT_ROOT: this.root,
@@ -307,6 +319,12 @@ export class EmbeddedGitServer {
 
     let head = Buffer.alloc(0);
     let headersDone = false;
+    if (loseAnswer) {
+      // let git finish the ref update, then cut the connection without a word
+      child.stdout.resume();
+      child.on('close', () => req.socket.destroy());
+      return;
+    }
     child.stdout.on('data', (chunk: Buffer) => {
       if (headersDone) {
         res.write(chunk);

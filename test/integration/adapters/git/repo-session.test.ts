@@ -196,12 +196,33 @@ describe('GitRepoSession against the embedded git server', () => {
     expect((await nonFastForwardUpdates(g)).forced).toEqual([]);
   });
 
+  test('a push whose answer was lost is found on the remote: committed once, never pushed twice', async () => {
+    const { s, events } = session(g, dir);
+    const base = (await g.gitCli('rev-parse', 'main')).trim();
+    const pushes = g.server.stats.pushes;
+    g.setFaults({ losePushAnswers: 1 });
+    let calls = 0;
+    const out = await s
+      .commit(async (snap, attempt) => {
+        calls += 1;
+        return setReplicas(13, 'maestro: web replicas → 13\n')(snap, attempt);
+      })
+      .finally(() => g.setFaults({}));
+    if (out.kind !== 'committed') throw new Error(`expected a commit, got ${out.kind}`);
+    expect(calls).toBe(1);
+    expect(g.server.stats.pushes).toBe(pushes + 1);
+    expect(out.parent).toBe(base);
+    expect((await g.gitCli('rev-parse', 'main')).trim()).toBe(out.sha);
+    expect(await g.gitCli('rev-list', '--count', `${base}..main`)).toBe('1\n');
+    expect(events.map((e) => e.type)).toContain('pushed');
+  });
+
   test('pastCommits reads the MAESTRO trailers back, oldest first', async () => {
     let t = Date.UTC(2026, 10, 23, 15, 0, 0);
     const { s } = session(g, dir, { now: () => t });
-    for (const n of [3, 4]) {
+    for (const n of [23, 24]) {
       t += 60_000;
-      await s.commit(async () => ({
+      const out = await s.commit(async () => ({
         files: [{ path: 'apps/api/hpa.yaml', content: `minReplicas: ${n}\n` }],
         message: formatOverrideCommit({
           target: 'api',
@@ -212,11 +233,12 @@ describe('GitRepoSession against the embedded git server', () => {
         }),
         author: { name: 'Bob', email: 'bob@example.com' },
       }));
+      expect(out.kind).toBe('committed');
     }
     const past = await s.pastCommits(Date.UTC(2026, 10, 23, 15, 0, 30));
     expect(past.map((p) => [p.target, p.decisionId, p.at, p.override, p.action])).toEqual([
-      ['api', 'o-3', Date.UTC(2026, 10, 23, 15, 1, 0), true, { type: 'replicas', delta: 1 }],
-      ['api', 'o-4', Date.UTC(2026, 10, 23, 15, 2, 0), true, { type: 'replicas', delta: 1 }],
+      ['api', 'o-23', Date.UTC(2026, 10, 23, 15, 1, 0), true, { type: 'replicas', delta: 1 }],
+      ['api', 'o-24', Date.UTC(2026, 10, 23, 15, 2, 0), true, { type: 'replicas', delta: 1 }],
     ]);
   });
 });
