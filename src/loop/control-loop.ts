@@ -724,7 +724,8 @@ export class ControlLoop {
     outcome: Extract<CommitOutcome, { kind: 'committed' }>,
     info: { targets: string[]; subject: string; author: string; decisionIds: string[]; durationMs?: number },
   ): void {
-    const url = this.options.commitUrl?.(outcome.sha);
+    // pull-request mode: the PR is where people review the change
+    const url = outcome.pullRequestUrl ?? this.options.commitUrl?.(outcome.sha);
     const commit: CommitView = {
       sha: outcome.sha,
       parent: outcome.parent,

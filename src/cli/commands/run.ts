@@ -13,6 +13,7 @@ import type { CommandIo, ExitCodeHolder } from '../command-context';
 import { EXIT_OK } from '../exit-codes';
 import { resolveTokens } from '../wiring/dashboard-tokens';
 import { gitHistorySource } from '../wiring/history-source';
+import { pushModeFor } from '../wiring/push-mode';
 import { startAgent } from '../wiring/start-agent';
 import { yamlTargetManifests } from '../wiring/target-manifests';
 
@@ -54,12 +55,6 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
           `server.gateSecretEnv: environment variable ${config.server.gateSecretEnv} is not set`,
         );
       }
-      if (config.git.pushMode === 'pull-request') {
-        throw new MaestroError(
-          'CONFIG_INVALID',
-          'git.pushMode: pull-request mode is not wired into `maestro run` in this build; use direct',
-        );
-      }
       const tokens = resolveTokens(config, env);
       if (tokens.length === 0) {
         io.stderr.write(
@@ -77,6 +72,7 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
         dir: stateDir,
         ...(gitToken ? { token: gitToken } : {}),
         author: config.git.author,
+        pushMode: pushModeFor(config, gitToken, redactor),
         random: Math.random,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         redactor,
