@@ -75,6 +75,8 @@ export interface ClusterState {
     readonly hpa?: SimHpaSpec;
     /** the simulator's own figures over the last whole minute (all versions together) */
     readonly lastMinute?: MinuteFigures;
+    /** the same per version (primary pods, canary pods); canary rps 0 and nulls without a canary */
+    readonly lastMinuteByVersion?: { readonly primary: MinuteFigures; readonly canary: MinuteFigures };
   }>;
   readonly canaries: ReadonlyArray<{
     readonly name: string;
@@ -100,6 +102,23 @@ export interface MinuteFigures {
   readonly memoryBytesPerPod: number | null;
 }
 
+function minuteFigures(w: WindowStats, endedAt: number): MinuteFigures {
+  const q = (x: number) => {
+    const v = w.quantileSeconds(x);
+    return v === undefined ? null : v * 1000;
+  };
+  return {
+    endedAt,
+    rps: w.rps(),
+    p50Ms: q(0.5),
+    p95Ms: q(0.95),
+    p99Ms: q(0.99),
+    errorRate: w.errorRate() ?? null,
+    cpuUtilization: w.cpuUtilization() ?? null,
+    memoryBytesPerPod: w.memoryBytesPerPod() ?? null,
+  };
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -120,7 +139,14 @@ export class SimCluster {
   now = 0;
   private readonly minutes = new Map<
     string,
-    { window: WindowStats; startedAt: number; last?: MinuteFigures }
+    {
+      window: WindowStats;
+      primary: WindowStats;
+      canary: WindowStats;
+      startedAt: number;
+      last?: MinuteFigures;
+      lastByVersion?: { primary: MinuteFigures; canary: MinuteFigures };
+    }
   >();
 
   constructor(private readonly o: ClusterOptions) {
@@ -290,30 +316,29 @@ export class SimCluster {
   private recordMinute(s: ServiceSim, now: number, dt: number): void {
     let e = this.minutes.get(s.name);
     if (!e) {
-      e = { window: new WindowStats(s.params.timeoutSeconds), startedAt: now - dt };
+      const timeout = s.params.timeoutSeconds;
+      e = {
+        window: new WindowStats(timeout),
+        primary: new WindowStats(timeout),
+        canary: new WindowStats(timeout),
+        startedAt: now - dt,
+      };
       this.minutes.set(s.name, e);
     }
     const r = s.last;
     if (!r) return;
     e.window.add(r.primary, dt);
-    if (r.canary) e.window.add(r.canary, dt, true);
+    e.primary.add(r.primary, dt);
+    if (r.canary) {
+      e.window.add(r.canary, dt, true);
+      e.canary.add(r.canary, dt);
+    } else e.canary.seconds += dt;
     if (now - e.startedAt >= 60 - 1e-9) {
-      const w = e.window;
-      const q = (x: number) => {
-        const v = w.quantileSeconds(x);
-        return v === undefined ? null : v * 1000;
-      };
-      e.last = {
-        endedAt: now,
-        rps: w.rps(),
-        p50Ms: q(0.5),
-        p95Ms: q(0.95),
-        p99Ms: q(0.99),
-        errorRate: w.errorRate() ?? null,
-        cpuUtilization: w.cpuUtilization() ?? null,
-        memoryBytesPerPod: w.memoryBytesPerPod() ?? null,
-      };
-      w.reset();
+      e.last = minuteFigures(e.window, now);
+      e.lastByVersion = { primary: minuteFigures(e.primary, now), canary: minuteFigures(e.canary, now) };
+      e.window.reset();
+      e.primary.reset();
+      e.canary.reset();
       e.startedAt = now;
     }
   }
@@ -391,6 +416,9 @@ export class SimCluster {
         weight: s.weight,
         ...(s.controller instanceof SimHpa ? { hpa: s.controller.spec } : {}),
         ...(this.minutes.get(s.name)?.last ? { lastMinute: this.minutes.get(s.name)?.last } : {}),
+        ...(this.minutes.get(s.name)?.lastByVersion
+          ? { lastMinuteByVersion: this.minutes.get(s.name)?.lastByVersion }
+          : {}),
       })),
       canaries: [...this.canaries.values()].map((c) => ({
         name: c.controller.spec.name,

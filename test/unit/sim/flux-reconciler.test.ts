@@ -117,7 +117,22 @@ describe('Flux-like reconciler applying the config repo to the simulated cluster
       phase: 'Progressing',
       checksum: ctl.status.lastAppliedSpec,
     });
-    await runtime.advance(5 * 60);
+    await runtime.advance(60);
+    const web = (
+      runtime.state() as {
+        services: Array<{
+          name: string;
+          lastMinuteByVersion?: {
+            primary: { errorRate: number };
+            canary: { errorRate: number; rps: number };
+          };
+        }>;
+      }
+    ).services.find((x) => x.name === 'web')!;
+    expect(web.lastMinuteByVersion!.canary.rps).toBeGreaterThan(20);
+    expect(web.lastMinuteByVersion!.canary.errorRate).toBeGreaterThan(0.04);
+    expect(web.lastMinuteByVersion!.primary.errorRate).toBeLessThan(0.01);
+    await runtime.advance(4 * 60);
     expect(ctl.status.phase).toBe('Failed');
     expect(ctl.events.some((e) => /request-success-rate/.test(e.message))).toBe(true);
     expect(runtime.cluster.services.get('web')!.weight).toBe(0);
