@@ -12,24 +12,20 @@ import { caseArb, type Case } from './guard-arbitraries';
  * documented semantics, independently of the implementation (the freeze-window oracle matches cron
  * fields minute by minute instead of asking cron-parser).
  */
-const RUNS = { numRuns: 10_000 };
+const RUNS = 10_000;
 
 /**
- * Runs a property on RUNS cases. The predicate returns whether the case was relevant (the rule's
- * condition held, so its assertions ran); a property relevant in too few cases would pass vacuously,
- * so at least MIN_RELEVANT of them must be (the generators give each property 230 to 1,600 relevant
- * cases; 150 is well clear of chance).
+ * Every property below is checked on each of the same RUNS random cases (one generation, one guard
+ * call per case: generating the cases is most of the cost). A property returns whether the case was
+ * relevant to it (its rule's condition held, so its assertions said something); one relevant in too
+ * few cases would pass vacuously, so each must be relevant in at least MIN_RELEVANT cases (the
+ * generators give each 230 to 1,600; 150 is well clear of chance).
  */
 const MIN_RELEVANT = 150;
-function check(predicate: (c: Case, r: GuardResult) => boolean): void {
-  let relevant = 0;
-  fc.assert(
-    fc.property(caseArb, (c) => {
-      if (predicate(c, guard(c.proposal, c.observation, c.history, c.limits, c.nowMs))) relevant++;
-    }),
-    RUNS,
-  );
-  expect(relevant).toBeGreaterThanOrEqual(MIN_RELEVANT);
+
+interface Property {
+  readonly name: string;
+  readonly check: (c: Case, r: GuardResult) => boolean;
 }
 
 // ---------------------------------------------------------------- oracles
@@ -135,9 +131,10 @@ function frozen(windows: readonly FreezeWindow[], now: number): boolean {
 
 // ---------------------------------------------------------------- properties
 
-describe('guardrail properties (10,000 cases each)', () => {
-  it('replica-bounds: a final replica change always lands inside [minReplicas, maxReplicas]', () => {
-    check((c, r) => {
+const PROPERTIES: readonly Property[] = [
+  {
+    name: 'replica-bounds: a final replica change always lands inside [minReplicas, maxReplicas]',
+    check: (c, r) => {
       const a = r.action;
       if (a.type !== 'replicas' || a.delta === 0) return false;
       const cur = current(c.observation);
@@ -147,30 +144,33 @@ describe('guardrail properties (10,000 cases each)', () => {
       expect(next).toBeGreaterThanOrEqual(c.limits.minReplicas);
       expect(next).toBeLessThanOrEqual(c.limits.maxReplicas);
       return true;
-    });
-  });
+    },
+  },
 
-  it('step-limit: from inside the bounds, a change never exceeds maxStepUp / maxStepDown', () => {
-    check((c, r) => {
+  {
+    name: 'step-limit: from inside the bounds, a change never exceeds maxStepUp / maxStepDown',
+    check: (c, r) => {
       const a = r.action;
       if (a.type !== 'replicas' || a.delta === 0 || !insideBounds(c, current(c.observation))) return false;
       expect(a.delta).toBeLessThanOrEqual(c.limits.maxStepUp);
       expect(a.delta).toBeGreaterThanOrEqual(-c.limits.maxStepDown);
       return true;
-    });
-  });
+    },
+  },
 
-  it("pause: a paused agent only passes a person's forced canary action", () => {
-    check((c, r) => {
+  {
+    name: "pause: a paused agent only passes a person's forced canary action",
+    check: (c, r) => {
       if (!paused(c)) return false;
       expect(isNoop(r.action) || isHumanForced(r.action)).toBe(true);
       if (isHumanForced(r.action)) expect(isHumanForced(c.proposal)).toBe(true);
       return true;
-    });
-  });
+    },
+  },
 
-  it('freeze-window: during a freeze only noops, rollbacks, forced actions and the forced scale-up pass', () => {
-    check((c, r) => {
+  {
+    name: 'freeze-window: during a freeze only noops, rollbacks, forced actions and the forced scale-up pass',
+    check: (c, r) => {
       if (!frozen(c.limits.freezeWindows, c.nowMs)) {
         // and outside every window the rule never fires
         expect(r.interventions.some((i) => i.rule === 'freeze-window')).toBe(false);
@@ -178,11 +178,12 @@ describe('guardrail properties (10,000 cases each)', () => {
       }
       expect(allowedWhileHeld(c, r.action)).toBe(true);
       return !isNoop(c.proposal);
-    });
-  });
+    },
+  },
 
-  it('stale-metrics: an agent change never rests on missing, NaN, negative or stale inputs', () => {
-    check((c, r) => {
+  {
+    name: 'stale-metrics: an agent change never rests on missing, NaN, negative or stale inputs',
+    check: (c, r) => {
       const a = r.action;
       const o = c.observation;
       if (isNoop(a) || isRollback(a) || isHumanForced(a)) return false;
@@ -201,11 +202,12 @@ describe('guardrail properties (10,000 cases each)', () => {
         }
       }
       return true;
-    });
-  });
+    },
+  },
 
-  it('canary-error-rollback: a rollback is forced exactly when the canary error rate is over its limit', () => {
-    check((c, r) => {
+  {
+    name: 'canary-error-rollback: a rollback is forced exactly when the canary error rate is over its limit',
+    check: (c, r) => {
       const trigger = rollbackTrigger(c);
       for (const i of r.interventions) {
         if (i.rule === 'canary-error-rollback') {
@@ -217,11 +219,12 @@ describe('guardrail properties (10,000 cases each)', () => {
       if (!trigger || paused(c) || isHumanForced(c.proposal)) return false;
       expect(isRollback(r.action) && !isHumanForced(r.action)).toBe(true);
       return true;
-    });
-  });
+    },
+  },
 
-  it('slo-forced-scale-up: a scale-up is forced only above the hard p95, and always then (up to maxReplicas)', () => {
-    check((c, r) => {
+  {
+    name: 'slo-forced-scale-up: a scale-up is forced only above the hard p95, and always then (up to maxReplicas)',
+    check: (c, r) => {
       const trigger = scaleUpTrigger(c);
       for (const i of r.interventions) {
         if (i.rule === 'slo-forced-scale-up') {
@@ -237,11 +240,12 @@ describe('guardrail properties (10,000 cases each)', () => {
       expect(delta).toBeGreaterThanOrEqual(1);
       expect(cur + delta).toBeLessThanOrEqual(c.limits.maxReplicas);
       return true;
-    });
-  });
+    },
+  },
 
-  it('slo-no-scale-down: no scale-down while p95 is unknown or within the margin of the SLO', () => {
-    check((c, r) => {
+  {
+    name: 'slo-no-scale-down: no scale-down while p95 is unknown or within the margin of the SLO',
+    check: (c, r) => {
       const cur = current(c.observation);
       // above maxReplicas the bounds move the count down whatever the latency
       if (cur === undefined || cur > c.limits.maxReplicas) return false;
@@ -253,11 +257,12 @@ describe('guardrail properties (10,000 cases each)', () => {
       const proposedDown = c.proposal.type === 'replicas' && c.proposal.delta < 0;
       // relevant: a scale-down happened, or one was proposed where it must not happen
       return finalDown || (proposedDown && !allowed);
-    });
-  });
+    },
+  },
 
-  it('cooldown: no agent scale inside its cooldown', () => {
-    check((c, r) => {
+  {
+    name: 'cooldown: no agent scale inside its cooldown',
+    check: (c, r) => {
       const a = r.action;
       if (a.type !== 'replicas' || a.delta === 0 || !insideBounds(c, current(c.observation))) return false;
       const within = (at: number | undefined, s: number) =>
@@ -271,11 +276,12 @@ describe('guardrail properties (10,000 cases each)', () => {
         expect(within(h.lastScaleUpAt, down) || within(h.lastScaleDownAt, down)).toBe(false);
       }
       return true;
-    });
-  });
+    },
+  },
 
-  it('commit-rate: at maxCommitsPerHour only noops and safety actions pass', () => {
-    check((c, r) => {
+  {
+    name: 'commit-rate: at maxCommitsPerHour only noops and safety actions pass',
+    check: (c, r) => {
       const recent = c.history.commitTimes.filter((t) => c.nowMs - t < 3_600_000).length;
       if (recent < c.limits.maxCommitsPerHour) {
         expect(r.interventions.some((i) => i.rule === 'commit-rate')).toBe(false);
@@ -283,11 +289,12 @@ describe('guardrail properties (10,000 cases each)', () => {
       }
       expect(allowedWhileHeld(c, r.action)).toBe(true);
       return !isNoop(c.proposal);
-    });
-  });
+    },
+  },
 
-  it('canary-weight-jump: the agent never moves canary traffic by more than canaryMaxStepWeight, never 0 -> 100', () => {
-    check((c, r) => {
+  {
+    name: 'canary-weight-jump: the agent never moves canary traffic by more than canaryMaxStepWeight, never 0 -> 100',
+    check: (c, r) => {
       const a = r.action;
       if (a.type !== 'canary' || (a.verb !== 'advance' && a.verb !== 'promote')) return false;
       expect(c.observation.kind).toBe('flagger-canary');
@@ -310,11 +317,12 @@ describe('guardrail properties (10,000 cases each)', () => {
         expect(w !== undefined && w >= maxWeight).toBe(true);
       }
       return true;
-    });
-  });
+    },
+  },
 
-  it('every rule: interventions chain from the proposal to the final action, and guard is deterministic', () => {
-    check((c, r) => {
+  {
+    name: 'every rule: interventions chain from the proposal to the final action, and guard is deterministic',
+    check: (c, r) => {
       let at: Action = c.proposal;
       for (const i of r.interventions) {
         expect(i.from).toEqual(at);
@@ -325,6 +333,36 @@ describe('guardrail properties (10,000 cases each)', () => {
       expect(r.action).toEqual(at);
       expect(guard(c.proposal, c.observation, c.history, c.limits, c.nowMs)).toEqual(r);
       return r.interventions.length > 0;
-    });
+    },
+  },
+];
+
+describe('guardrail properties (10,000 random cases, every property on each)', () => {
+  const relevant = new Map<string, number>(PROPERTIES.map((p) => [p.name, 0]));
+  let completed = false;
+
+  it('every property holds on every case', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const r = guard(c.proposal, c.observation, c.history, c.limits, c.nowMs);
+        for (const p of PROPERTIES) {
+          let hit: boolean;
+          try {
+            hit = p.check(c, r);
+          } catch (e) {
+            throw new Error(`${p.name}\n${(e as Error).message}`);
+          }
+          if (hit) relevant.set(p.name, (relevant.get(p.name) ?? 0) + 1);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    completed = true;
+  });
+
+  it.each(PROPERTIES.map((p) => p.name))('was exercised: %s', (name) => {
+    // after a failure the counts are partial; the failure above is the report
+    if (!completed) return;
+    expect(relevant.get(name)).toBeGreaterThanOrEqual(MIN_RELEVANT);
   });
 });

@@ -141,6 +141,17 @@ describe('stale-metrics', () => {
     expect(r.interventions[0]?.reason).toMatch(reason);
   });
 
+  it.each(['cpuUtilization', 'readyReplicas', 'rps', 'p95LatencyMs'] as const)(
+    'holds a scale change without %s, but not a hold',
+    (metric) => {
+      const o = observation({ service: { [metric]: noData('missing') } });
+      expect(run(up(1), o).interventions.map((i) => [i.rule, i.reason])).toEqual([
+        ['stale-metrics', `no usable data for ${metric} (missing): holding instead of scale-up +1`],
+      ]);
+      expect(run(HOLD, o)).toEqual({ action: HOLD, interventions: [] });
+    },
+  );
+
   it('lists every unusable input', () => {
     const r = run(
       up(-1),
@@ -154,7 +165,11 @@ describe('stale-metrics', () => {
   it('accepts NaN latency of an idle service (rps 0) for a scale-down', () => {
     const idle = observation({ service: { rps: fresh(0), p95LatencyMs: noData('nan') } });
     expect(run(up(-1), idle).action).toEqual(up(-1));
-    // but not missing latency
+    // not with traffic (NaN latency there is broken data), and not missing latency
+    expect(
+      run(up(-1), observation({ service: { rps: fresh(3), p95LatencyMs: noData('nan') } })).action,
+    ).toEqual(HOLD);
+    // nor missing latency
     expect(
       run(up(-1), observation({ service: { rps: fresh(0), p95LatencyMs: noData('missing') } })).action,
     ).toEqual(HOLD);
@@ -402,6 +417,7 @@ describe('canary-weight-jump', () => {
     expect(r.interventions[0]?.reason).toMatch(
       /promoting at weight 0 % would skip the steps up to maxWeight 50 %/,
     );
+    expect(run({ type: 'canary', verb: 'promote' }, canaryAt(49)).action).toEqual(HOLD);
     expect(run({ type: 'canary', verb: 'promote' }, canaryAt(50)).action).toEqual({
       type: 'canary',
       verb: 'promote',
