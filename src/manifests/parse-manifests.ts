@@ -15,7 +15,9 @@ export function parseManifests(source: ManifestSource): Document.Parsed[] {
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error === undefined) continue;
-    const { line, column } = positionOf(source.text, error.pos[0]);
+    // An error at the very end (an unclosed bracket) points at the last line, not the empty one after it.
+    const last = source.text.endsWith('\n') ? source.text.length - 1 : source.text.length;
+    const { line, column } = positionOf(source.text, Math.min(error.pos[0], last));
     const what = error.message.split('\n')[0] ?? error.message;
     throw new MaestroError(
       'YAML_PARSE',

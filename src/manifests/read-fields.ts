@@ -8,6 +8,7 @@ import {
   type ManifestSource,
   type ObjectRef,
 } from './manifest-source';
+import { offsetOfPath } from './node-position';
 import { lineOf, parseManifests } from './parse-manifests';
 
 /**
@@ -34,8 +35,7 @@ export class ObjectFields {
   }
 
   lineAt(path: FieldPath): number {
-    const node = this.node(path);
-    return lineOf(this.source.text, node?.range?.[0] ?? this.doc.contents?.range?.[0] ?? 0);
+    return lineOf(this.source.text, offsetOfPath(this.doc, path) ?? 0);
   }
 
   invalid(path: FieldPath, message: string): MaestroError {

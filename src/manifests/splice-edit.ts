@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { MaestroError } from '../core/errors';
 import { locateObject } from './locate-object';
 import {
@@ -8,6 +8,7 @@ import {
   type ManifestSource,
   type ObjectRef,
 } from './manifest-source';
+import { offsetOfPath } from './node-position';
 import { lineOf, parseManifests } from './parse-manifests';
 import { scalarText, type ScalarValue } from './scalar-text';
 
@@ -66,12 +67,8 @@ export function editScalars(
   const docs = parseManifests(source);
   const target = locateObject(source, docs, ref);
   const lineAt = (path: FieldPath): number => {
-    for (let n = path.length; n >= 0; n -= 1) {
-      const node = (n === 0 ? target.doc.contents : target.doc.getIn(path.slice(0, n), true)) as
-        Node | undefined;
-      if (node?.range) return lineOf(source.text, node.range[0]);
-    }
-    return target.line;
+    const offset = offsetOfPath(target.doc, path);
+    return offset === undefined ? target.line : lineOf(source.text, offset);
   };
   const context: EditContext = { source, ref, line: target.line, lineAt };
   const splices = edits
@@ -131,7 +128,7 @@ function spliceFor(
         source,
         ref,
         edit.path,
-        node.range?.[0] ?? objectStart,
+        offsetOfPath(doc, edit.path) ?? objectStart,
         `is a ${isMap(node) ? 'mapping' : isSeq(node) ? 'list' : 'node'}, expected a single value; fix the manifest by hand`,
       );
     }
@@ -146,7 +143,7 @@ function spliceFor(
   const key = edit.path[edit.path.length - 1];
   const parent = parentPath.length === 0 ? doc.contents : (doc.getIn(parentPath, true) as Node | undefined);
   if (!edit.insertIfMissing || typeof key !== 'string' || !isMap(parent)) {
-    const at = parent?.range?.[0] ?? objectStart;
+    const at = offsetOfPath(doc, edit.path) ?? objectStart;
     throw fieldError(
       'MANIFEST_FIELD_MISSING',
       source,
@@ -174,13 +171,32 @@ function insertion(text: string, map: Node, key: string, valueText: string): Spl
   const keyStart = firstKey?.range?.[0] ?? map.range[0];
   const indent = ' '.repeat(keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1));
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
-  const valueEnd = map.range[1];
+  const valueEnd = endOfLastValue(map);
   if (valueEnd > 0 && text[valueEnd - 1] === '\n') {
     return { start: valueEnd, end: valueEnd, text: `${indent}${pair}${newline}` };
   }
   const eol = text.indexOf('\n', valueEnd);
   if (eol === -1) return { start: text.length, end: text.length, text: `${newline}${indent}${pair}` };
   return { start: eol + 1, end: eol + 1, text: `${indent}${pair}${newline}` };
+}
+
+/**
+ * End of the last value in a block collection, descending into nested block collections, so that
+ * comments after it stay below an inserted line (a collection's own range may include them).
+ */
+function endOfLastValue(node: Node): number {
+  let current: Node = node;
+  for (;;) {
+    if ((isMap(current) || isSeq(current)) && !current.flow && current.items.length > 0) {
+      const last = current.items[current.items.length - 1] as unknown;
+      const next = (isPair(last) ? (last.value ?? last.key) : last) as Node | null;
+      if (next === null || next.range === undefined || next.range === null) break;
+      current = next;
+      continue;
+    }
+    break;
+  }
+  return current.range?.[1] ?? node.range?.[1] ?? 0;
 }
 
 function setIn(root: unknown, path: FieldPath, value: unknown): void {
