@@ -1,16 +1,29 @@
-import { isMap, parseAllDocuments, type Document } from 'yaml';
-import { MaestroError } from '../../core/errors';
+import { isMap, type Document } from 'yaml';
+import { isMaestroError, MaestroError } from '../../core/errors';
 import type { TargetRef } from '../../core/ports';
 import type { TargetKind } from '../../core/target';
 import type { DeclaredFields, ManifestEdit, TargetManifests } from '../../loop/ports';
+import {
+  editScalars,
+  locateObject,
+  parseManifests,
+  readCanary,
+  readDeployment,
+  readHpa,
+  setCanarySkipAnalysis,
+  setCanaryStepWeight,
+  setContainerImage,
+  setDeploymentReplicas,
+  setHpaBounds,
+  type ManifestSource,
+} from '../../manifests';
 
 /**
- * The loop's TargetManifests port over the `yaml` library's Document API, which edits nodes in place
- * and keeps comments, order and layout of everything it does not touch.
- *
- * NOTE for the coordinator: the dedicated editors of src/manifests (issue 3) had not landed when the
- * demo was wired; this adapter is the seam where they plug in. It finds the object by kind and
- * metadata.name in a (possibly multi-document) file, reads the fields the loop needs, and sets them.
+ * The loop's TargetManifests port over src/manifests: reads go through its readers, every edit
+ * through its surgical splice editors (only the edited scalar changes; the result is re-parsed and
+ * verified). Two edits have no scalar editor and use the `yaml` Document API on that one object:
+ * adding the first annotation to an object without `metadata.annotations`, and a pod-template
+ * revert that changes more than container images.
  *
  * Pause is an annotation on the managed object (`maestro.dev/paused: "true"`, with
  * `maestro.dev/paused-by`), so a restart keeps it and `git log` shows who paused.
@@ -24,154 +37,168 @@ const KIND_OF: Record<TargetKind, string> = {
   'flagger-canary': 'Canary',
 };
 
-function parse(text: string, file: string): Document[] {
-  const docs = parseAllDocuments(text, { prettyErrors: true });
-  if (!Array.isArray(docs)) return [];
-  for (const d of docs) {
-    const e = d.errors[0];
-    if (e) {
-      throw new MaestroError(
-        'YAML_PARSE',
-        `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`,
-        {
-          data: { file, line: e.linePos?.[0]?.line },
-        },
-      );
-    }
-  }
-  return docs;
-}
+const src = (target: TargetRef, text: string): ManifestSource => ({ file: target.file, text });
+const named = (target: TargetRef) => ({ name: target.resourceName, namespace: target.namespace });
 
-function find(docs: Document[], kind: string, name: string, file: string): Document {
-  const matches = docs.filter((d) => d.get('kind') === kind && d.getIn(['metadata', 'name']) === name);
-  if (matches.length === 0) {
-    throw new MaestroError('MANIFEST_TARGET_NOT_FOUND', `${file}: no ${kind} named ${name}`, {
-      data: { file, kind, name },
-    });
-  }
-  if (matches.length > 1) {
-    throw new MaestroError(
-      'MANIFEST_TARGET_AMBIGUOUS',
-      `${file}: ${matches.length} objects ${kind}/${name}`,
-      {
-        data: { file, kind, name },
-      },
-    );
-  }
-  return matches[0]!;
-}
-
-function num(d: Document, path: readonly (string | number)[], file: string): number | undefined {
-  const v = d.getIn(path);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new MaestroError(
-      'MANIFEST_SCHEMA_INVALID',
-      `${file}: ${path.join('.')} must be a number, found ${JSON.stringify(v)}`,
-      {
-        data: { file, field: path.join('.') },
-      },
-    );
-  }
-  return v;
-}
-
-function render(docs: Document[]): string {
-  return docs.map((d, i) => (i === 0 ? d.toString() : `---\n${d.toString()}`)).join('');
+function locate(source: ManifestSource, kind: string, target: TargetRef): Document.Parsed {
+  return locateObject(source, parseManifests(source), { kind, ...named(target) }).doc;
 }
 
 export function yamlTargetManifests(): TargetManifests {
   return {
     read(target: TargetRef, text: string): DeclaredFields {
-      const docs = parse(text, target.file);
-      const d = find(docs, KIND_OF[target.kind], target.resourceName, target.file);
-      const paused = String(d.getIn(['metadata', 'annotations', PAUSE_ANNOTATION]) ?? 'false') === 'true';
-      const out: { -readonly [K in keyof DeclaredFields]: DeclaredFields[K] } = { paused };
-      const set = <K extends keyof DeclaredFields>(k: K, v: DeclaredFields[K] | undefined) => {
-        if (v !== undefined) out[k] = v;
-      };
+      const source = src(target, text);
+      const doc = locate(source, KIND_OF[target.kind], target);
+      const paused = String(doc.getIn(['metadata', 'annotations', PAUSE_ANNOTATION]) ?? 'false') === 'true';
       switch (target.kind) {
-        case 'deployment-replicas':
-          set('replicas', num(d, ['spec', 'replicas'], target.file) ?? 1);
-          break;
-        case 'hpa-bounds':
-          set('minReplicas', num(d, ['spec', 'minReplicas'], target.file) ?? 1);
-          set('maxReplicas', num(d, ['spec', 'maxReplicas'], target.file));
-          break;
+        case 'deployment-replicas': {
+          // Kubernetes' default when spec.replicas is absent
+          const d = readDeployment(source, named(target));
+          return { paused, replicas: d.replicas ?? 1 };
+        }
+        case 'hpa-bounds': {
+          const h = readHpa(source, named(target));
+          return { paused, minReplicas: h.minReplicas, maxReplicas: h.maxReplicas };
+        }
         case 'flagger-canary': {
-          set('stepWeight', num(d, ['spec', 'analysis', 'stepWeight'], target.file));
-          set('maxWeight', num(d, ['spec', 'analysis', 'maxWeight'], target.file));
-          const skip = d.getIn(['spec', 'skipAnalysis']);
-          set('skipAnalysis', skip === true);
-          break;
+          const c = readCanary(source, named(target));
+          return {
+            paused,
+            ...(c.analysis.stepWeight !== undefined ? { stepWeight: c.analysis.stepWeight } : {}),
+            ...(c.analysis.maxWeight !== undefined ? { maxWeight: c.analysis.maxWeight } : {}),
+            skipAnalysis: c.skipAnalysis,
+          };
         }
       }
-      return out;
     },
 
     apply(target: TargetRef, text: string, edit: ManifestEdit): string {
-      const docs = parse(text, target.file);
-      const kind = edit.kind === 'pod-template' ? 'Deployment' : KIND_OF[target.kind];
-      const name = edit.kind === 'pod-template' ? deploymentName(docs, target) : target.resourceName;
-      const d = find(docs, kind, name, target.file);
-      const before = render(docs);
+      const source = src(target, text);
       switch (edit.kind) {
         case 'replicas':
-          d.setIn(['spec', 'replicas'], edit.replicas);
-          break;
+          return setDeploymentReplicas(source, named(target), edit.replicas);
         case 'hpa-bounds':
-          d.setIn(['spec', 'minReplicas'], edit.minReplicas);
-          d.setIn(['spec', 'maxReplicas'], edit.maxReplicas);
-          break;
+          return setHpaBounds(source, named(target), {
+            minReplicas: edit.minReplicas,
+            maxReplicas: edit.maxReplicas,
+          });
         case 'canary-step-weight':
-          d.setIn(['spec', 'analysis', 'stepWeight'], edit.stepWeight);
-          break;
+          return setCanaryStepWeight(source, named(target), edit.stepWeight);
         case 'canary-skip-analysis':
-          d.setIn(['spec', 'skipAnalysis'], edit.skipAnalysis);
-          break;
+          return setCanarySkipAnalysis(source, named(target), edit.skipAnalysis);
         case 'paused':
-          if (edit.paused) {
-            d.setIn(['metadata', 'annotations', PAUSE_ANNOTATION], 'true');
-            d.setIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION], edit.by);
-          } else if (d.hasIn(['metadata', 'annotations', PAUSE_ANNOTATION])) {
-            d.deleteIn(['metadata', 'annotations', PAUSE_ANNOTATION]);
-            d.deleteIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION]);
-            const ann = d.getIn(['metadata', 'annotations']);
-            if (isMap(ann) && ann.items.length === 0) d.deleteIn(['metadata', 'annotations']);
-          }
-          break;
-        case 'pod-template': {
-          const from = find(parse(edit.fromText, target.file), 'Deployment', name, target.file);
-          const template = from.getIn(['spec', 'template'], true);
-          if (template === undefined) {
-            throw new MaestroError(
-              'MANIFEST_FIELD_MISSING',
-              `${target.file}: the earlier Deployment has no spec.template`,
-              {
-                data: { file: target.file },
-              },
-            );
-          }
-          d.setIn(['spec', 'template'], template);
-          break;
-        }
+          return setPause(source, KIND_OF[target.kind], target, edit.paused, edit.by);
+        case 'pod-template':
+          return revertPodTemplate(source, target, edit.fromText);
       }
-      const after = render(docs);
-      return after === before ? text : after;
     },
   };
 }
 
-/** A canary's Deployment: spec.targetRef.name of the Canary, which the pod-template edit reads from the Deployment file itself. */
-function deploymentName(docs: Document[], target: TargetRef): string {
-  const deployments = docs.filter((d) => d.get('kind') === 'Deployment');
+function setPause(
+  source: ManifestSource,
+  kind: string,
+  target: TargetRef,
+  paused: boolean,
+  by: string,
+): string {
+  const doc = locate(source, kind, target);
+  const has = doc.hasIn(['metadata', 'annotations', PAUSE_ANNOTATION]);
+  if (!paused && !has) return source.text;
+  if (paused) {
+    try {
+      return editScalars(source, { kind, ...named(target) }, [
+        { path: ['metadata', 'annotations', PAUSE_ANNOTATION], value: 'true', insertIfMissing: true },
+        { path: ['metadata', 'annotations', PAUSED_BY_ANNOTATION], value: by, insertIfMissing: true },
+      ]);
+    } catch (e) {
+      // no metadata.annotations mapping yet: add it through the Document API
+      if (!isMaestroError(e, 'MANIFEST_FIELD_MISSING')) throw e;
+    }
+  }
+  return rewriteObject(source, kind, target, (d) => {
+    if (paused) {
+      d.setIn(['metadata', 'annotations', PAUSE_ANNOTATION], 'true');
+      d.setIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION], by);
+      return;
+    }
+    d.deleteIn(['metadata', 'annotations', PAUSE_ANNOTATION]);
+    d.deleteIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION]);
+    const ann = d.getIn(['metadata', 'annotations']);
+    if (isMap(ann) && ann.items.length === 0) d.deleteIn(['metadata', 'annotations']);
+  });
+}
+
+/**
+ * Puts the earlier pod template back. A release normally changes only image tags: then only those
+ * scalars are spliced. Anything else (annotations, env) replaces spec.template as a whole.
+ */
+function revertPodTemplate(source: ManifestSource, target: TargetRef, fromText: string): string {
+  const name = deploymentName(source, target);
+  const ref = { name, namespace: target.namespace };
+  const from: ManifestSource = { file: `${source.file} (last promoted)`, text: fromText };
+  const want = readDeployment(from, ref).containers;
+  let out = source.text;
+  for (const c of want) {
+    const now = readDeployment({ ...source, text: out }, ref).containers.find((x) => x.name === c.name);
+    if (now && now.image !== c.image) out = setContainerImage({ ...source, text: out }, ref, c.name, c.image);
+  }
+  const templateOf = (s: ManifestSource) =>
+    JSON.stringify(locate(s, 'Deployment', { ...target, resourceName: name }).getIn(['spec', 'template']));
+  if (templateOf({ ...source, text: out }) === templateOf(from)) return out;
+  const template = locate(from, 'Deployment', { ...target, resourceName: name }).getIn(
+    ['spec', 'template'],
+    true,
+  );
+  if (template === undefined) {
+    throw new MaestroError(
+      'MANIFEST_FIELD_MISSING',
+      `${from.file}: Deployment ${name} has no spec.template`,
+      {
+        data: { file: source.file },
+      },
+    );
+  }
+  return rewriteObject({ ...source, text: out }, 'Deployment', { ...target, resourceName: name }, (d) =>
+    d.setIn(['spec', 'template'], template),
+  );
+}
+
+/** The canary's Deployment in its file: the one named like the target, else the only one. */
+function deploymentName(source: ManifestSource, target: TargetRef): string {
+  const deployments = parseManifests(source).filter((d) => d.get('kind') === 'Deployment');
   const named = deployments.find((d) => d.getIn(['metadata', 'name']) === target.resourceName);
   const only = deployments.length === 1 ? deployments[0] : undefined;
   const name = (named ?? only)?.getIn(['metadata', 'name']);
   if (typeof name !== 'string') {
-    throw new MaestroError('MANIFEST_TARGET_NOT_FOUND', `no Deployment for canary ${target.name}`, {
-      data: { target: target.name },
-    });
+    throw new MaestroError(
+      'MANIFEST_TARGET_NOT_FOUND',
+      `${source.file}: no Deployment for canary ${target.name}`,
+      {
+        data: { file: source.file, target: target.name },
+      },
+    );
   }
   return name;
+}
+
+/** Edits one object through the Document API and re-renders only that document. */
+function rewriteObject(
+  source: ManifestSource,
+  kind: string,
+  target: TargetRef,
+  change: (d: Document.Parsed) => void,
+): string {
+  const docs = parseManifests(source);
+  const located = locateObject(source, docs, { kind, ...named(target) });
+  const doc = located.doc;
+  const before = doc.toString();
+  change(doc);
+  const after = doc.toString();
+  if (after === before) return source.text;
+  const [start, , end] = doc.range;
+  const original = source.text.slice(start, end);
+  // keep the document separators and neighbours byte-identical; only this document is re-rendered
+  const rendered = original.endsWith('\n') || !after.endsWith('\n') ? after : after.slice(0, -1);
+  return source.text.slice(0, start) + rendered + source.text.slice(end);
 }
