@@ -98,6 +98,7 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
         redactor,
         logger,
         repoUrl: redactor.redact(config.git.url),
+        ...(config.git.github ? { commitUrl: githubCommitUrl(config.git.github) } : {}),
       });
       io.stdout.write(`maestro: agent running; dashboard and API at ${agent.server.url}\n`);
       const signal = await new Promise<string>((resolve) => {
@@ -108,4 +109,15 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
       await agent.stop();
       exit.code = EXIT_OK;
     });
+}
+
+/** Links to commits on GitHub (github.com, or GitHub Enterprise whose API lives under /api/v3). */
+export function githubCommitUrl(gh: {
+  owner: string;
+  repo: string;
+  apiUrl: string;
+}): (sha: string) => string {
+  const api = gh.apiUrl.replace(/\/+$/, '');
+  const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3$/, '');
+  return (sha) => `${web}/${gh.owner}/${gh.repo}/commit/${sha}`;
 }
