@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { MaestroError } from '../core/errors';
 import { locateObject } from './locate-object';
 import {
@@ -129,7 +129,20 @@ function spliceFor(
         ref,
         edit.path,
         offsetOfPath(doc, edit.path) ?? objectStart,
-        `is a ${isMap(node) ? 'mapping' : isSeq(node) ? 'list' : 'node'}, expected a single value; fix the manifest by hand`,
+        isAlias(node)
+          ? `is an alias (*${node.source}) of a value defined elsewhere; write the value here by hand so MAESTRO can edit it`
+          : `is a ${isMap(node) ? 'mapping' : isSeq(node) ? 'list' : 'node'}, expected a single value; fix the manifest by hand`,
+      );
+    }
+    if (node.anchor !== undefined) {
+      // Changing an anchored value would also change every *alias of it elsewhere in the file.
+      throw fieldError(
+        'MANIFEST_SCHEMA_INVALID',
+        source,
+        ref,
+        edit.path,
+        offsetOfPath(doc, edit.path) ?? objectStart,
+        `carries the anchor &${node.anchor}, so editing it would change its aliases too; write plain values by hand`,
       );
     }
     if (node.value === edit.value) return undefined;
