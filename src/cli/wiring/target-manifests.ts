@@ -15,6 +15,7 @@ import {
   setContainerImage,
   setDeploymentReplicas,
   setHpaBounds,
+  validateCanaryManifest,
   type ManifestSource,
 } from '../../manifests';
 
@@ -83,9 +84,9 @@ export function yamlTargetManifests(): TargetManifests {
             maxReplicas: edit.maxReplicas,
           });
         case 'canary-step-weight':
-          return setCanaryStepWeight(source, named(target), edit.stepWeight);
+          return validCanary(target, setCanaryStepWeight(source, named(target), edit.stepWeight));
         case 'canary-skip-analysis':
-          return setCanarySkipAnalysis(source, named(target), edit.skipAnalysis);
+          return validCanary(target, setCanarySkipAnalysis(source, named(target), edit.skipAnalysis));
         case 'paused':
           return setPause(source, KIND_OF[target.kind], target, edit.paused, edit.by);
         case 'pod-template':
@@ -93,6 +94,21 @@ export function yamlTargetManifests(): TargetManifests {
       }
     },
   };
+}
+
+/** A Canary edit is committed only when the result still passes Flagger's CRD schema (a failing apply stalls Flux). */
+function validCanary(target: TargetRef, text: string): string {
+  const problems = validateCanaryManifest(src(target, text), named(target));
+  if (problems.length > 0) {
+    throw new MaestroError(
+      'MANIFEST_SCHEMA_INVALID',
+      `${target.file}: the edited Canary would fail Flagger's CRD schema: ${problems
+        .map((p) => `${p.where} (line ${p.line}): ${p.message}`)
+        .join('; ')}; nothing was written`,
+      { data: { file: target.file, problems } },
+    );
+  }
+  return text;
 }
 
 function setPause(
