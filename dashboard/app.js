@@ -34,12 +34,27 @@ const state = {
 };
 
 // ------------------------------------------------------------------ token
-function takeToken() {
-  // the demo prints …/#token=<t>: keep it for this tab only, and drop it from the address bar
+/**
+ * The demo prints …/#token=<t>, a one-time login token: trade it for a session token kept in this
+ * tab only, and drop it from the address bar. A token that is not a login token (one pasted by
+ * hand into the URL) is kept as it is.
+ * @returns {Promise<string | undefined>}
+ */
+async function takeToken() {
   const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
   if (m) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    const given = decodeURIComponent(m[1]);
     history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const r = await fetch('/api/session', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${given}` },
+      });
+      if (r.ok) sessionStorage.setItem(TOKEN_KEY, (await r.json()).token);
+      else if (!sessionStorage.getItem(TOKEN_KEY)) sessionStorage.setItem(TOKEN_KEY, given);
+    } catch {
+      sessionStorage.setItem(TOKEN_KEY, given);
+    }
   }
   return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
 }
@@ -465,5 +480,4 @@ setInterval(
   25_000,
 );
 
-if (takeToken()) connect();
-else showLogin();
+takeToken().then((t) => (t ? connect() : showLogin()));

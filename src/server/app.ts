@@ -176,6 +176,22 @@ export function createApp(deps: AppDeps): express.Express {
   // bodies are parsed after authentication: an anonymous caller learns nothing from a parse error
   const json = express.json({ limit: '16kb', strict: true, type: () => true });
 
+  // the demo's dashboard link carries a one-time login token; the dashboard trades it for a session
+  api.post('/session', (req, res) => {
+    const session = deps.tokens.exchange(bearerToken(req.headers.authorization));
+    if (!session) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="maestro"');
+      return fail(
+        res,
+        401,
+        'AUTH_REQUIRED',
+        'this login link was already used or is not valid; ask for a new one',
+      );
+    }
+    log.info({ user: session.principal.user }, 'dashboard session opened');
+    res.json({ token: session.token, user: session.principal.user, role: session.principal.role });
+  });
+
   api.get('/status', need('viewer'), (_req, res) => {
     res.json(deps.state.status());
   });

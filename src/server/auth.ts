@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from './protocol';
 
 /**
@@ -15,20 +15,31 @@ export interface Principal {
 
 export interface TokenEntry extends Principal {
   readonly token: string;
+  /**
+   * A login token (the demo's dashboard link): it opens no API or WS by itself; it can be exchanged
+   * exactly once for a session token (POST /api/session), so a link seen in a terminal, a shell
+   * history or a screen share is useless once the dashboard has used it.
+   */
+  readonly oneTime?: boolean;
 }
 
 /** Minimum token length: shorter tokens are refused at start-up (guessable). */
 export const MIN_TOKEN_LENGTH = 16;
 
 export class TokenBook {
-  private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
+  private readonly entries: Array<{ digest: Buffer; principal: Principal; oneTime: boolean; used: boolean }>;
 
   constructor(tokens: readonly TokenEntry[]) {
     this.entries = tokens.map((t) => {
       if (t.token.length < MIN_TOKEN_LENGTH) {
         throw new Error(`the token of ${t.user} is shorter than ${MIN_TOKEN_LENGTH} characters`);
       }
-      return { digest: digest(t.token), principal: { user: t.user, email: t.email, role: t.role } };
+      return {
+        digest: digest(t.token),
+        principal: { user: t.user, email: t.email, role: t.role },
+        oneTime: t.oneTime === true,
+        used: false,
+      };
     });
   }
 
@@ -38,10 +49,28 @@ export class TokenBook {
 
   /** The principal for a token, compared in constant time over digests; undefined when unknown. */
   lookup(token: string | undefined): Principal | undefined {
+    const e = this.find(token);
+    return e && !e.oneTime ? e.principal : undefined;
+  }
+
+  /**
+   * Exchanges an unused one-time token for a new session token of the same person and role;
+   * undefined for anything else (unknown, reusable, or already used).
+   */
+  exchange(token: string | undefined): { token: string; principal: Principal } | undefined {
+    const e = this.find(token);
+    if (!e || !e.oneTime || e.used) return undefined;
+    e.used = true;
+    const session = randomBytes(24).toString('base64url');
+    this.entries.push({ digest: digest(session), principal: e.principal, oneTime: false, used: false });
+    return { token: session, principal: e.principal };
+  }
+
+  private find(token: string | undefined) {
     if (!token) return undefined;
     const d = digest(token);
-    let found: Principal | undefined;
-    for (const e of this.entries) if (timingSafeEqual(e.digest, d)) found = e.principal;
+    let found: (typeof this.entries)[number] | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, d)) found = e;
     return found;
   }
 }

@@ -70,20 +70,20 @@ d('dashboard in Chromium', () => {
   });
 
   it('shows live updates and force-rolls-back a bad canary as a commit by the person', async () => {
-    // the operator first pauses the agent's own canary decisions, so the release waits for a person
-    const base = stack.agent.server.url;
-    const pause = await fetch(`${base}/api/targets/checkout/override`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'pause', reason: 'hand-driven release' }),
-    });
-    expect(pause.status).toBe(200);
-
     const page = await browser.newPage();
     await page.goto(stack.dashboardUrl);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 });
-    // the token left the address bar once read
+    // the one-time token left the address bar and was traded for a session; the link is now spent
     expect(page.url()).not.toContain('token=');
+    const reuse = await fetch(`${stack.agent.server.url}/api/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
+    expect(reuse.status).toBe(401);
+    const direct = await fetch(`${stack.agent.server.url}/api/targets`, {
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
+    expect(direct.status).toBe(401);
 
     // live updates over the WebSocket: the cycle counter moves without a reload
     const cycle = async () =>
@@ -92,6 +92,15 @@ d('dashboard in Chromium', () => {
     await until(async () => (await cycle()) > first + 1, 15_000, 'the cycle counter to move');
     await page.click('li[data-target="checkout"]');
     await page.waitForSelector('#decisions tbody tr', { timeout: 15_000 });
+    // the person first pauses the agent's own canary decisions, so the release waits for them
+    await page.click('button[data-action="pause"]');
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-ok');
+    await until(
+      async () => (await page.getAttribute('#target-state', 'data-state')) === 'paused',
+      15_000,
+      'checkout paused',
+    );
     await page.waitForSelector('#target-facts[data-phase="Progressing"]', { timeout: 30_000 });
 
     // force rollback, with its confirm step

@@ -70,6 +70,7 @@ export interface DemoStack {
   readonly repoUrl: string;
   readonly repoPath: string;
   readonly dir: string;
+  /** the one-time login token of the dashboard link */
   readonly token: string;
   readonly dashboardUrl: string;
   readonly metricsDescription: string;
@@ -204,7 +205,8 @@ export async function startDemo(o: DemoOptions): Promise<DemoStack> {
       metricsDescription,
       manifests: o.manifests,
       clock,
-      tokens: [{ token, user: o.operator, email: emailFor(o.operator), role: 'operator' }],
+      // the printed link's token opens one dashboard session (POST /api/session), nothing else
+      tokens: [{ token, user: o.operator, email: emailFor(o.operator), role: 'operator', oneTime: true }],
       gateSecret,
       redactor,
       logger: o.logger,

@@ -114,6 +114,11 @@ describe('REST API', () => {
     expect(h.repo.head.files['apps/web.json']).toBe('{"replicas":6}');
   });
 
+  it('trades no ordinary token at /api/session (only one-time login tokens)', async () => {
+    const r = await fetch(`${base}/api/session`, { method: 'POST', headers: auth(OPERATOR_TOKEN) });
+    expect(r.status).toBe(401);
+  });
+
   it('refuses a foreign Origin', async () => {
     const r = await fetch(`${base}/api/targets`, {
       headers: { ...auth(VIEWER_TOKEN), origin: 'https://evil.example' },

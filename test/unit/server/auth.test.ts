@@ -56,3 +56,19 @@ describe('auth', () => {
     expect(secretMatches(undefined, 's3cret-value')).toBe(false);
   });
 });
+
+describe('one-time login tokens', () => {
+  it('open nothing by themselves and trade exactly once for a session of the same person', () => {
+    const book = new TokenBook([
+      { token: 'login-token-0123456789', user: 'Ada', email: 'ada@x.org', role: 'operator', oneTime: true },
+    ]);
+    expect(book.lookup('login-token-0123456789')).toBeUndefined();
+    const s = book.exchange('login-token-0123456789');
+    expect(s?.principal).toEqual({ user: 'Ada', email: 'ada@x.org', role: 'operator' });
+    expect(s!.token).toMatch(/^[\w-]{32}$/);
+    expect(book.lookup(s!.token)?.user).toBe('Ada');
+    expect(book.exchange('login-token-0123456789')).toBeUndefined();
+    expect(book.exchange(s!.token)).toBeUndefined();
+    expect(book.exchange('nope')).toBeUndefined();
+  });
+});
