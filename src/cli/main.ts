@@ -5,6 +5,9 @@ import { registerHpaRecommend } from './commands/hpa-recommend';
 import { notYetImplemented } from './commands/not-yet';
 import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
+import { registerTrain } from './commands/train';
+import { registerEval } from './commands/eval';
+import { registerEvalCanary } from './commands/eval-canary';
 import { registerRun } from './commands/run';
 import { registerDemo } from './commands/demo';
 import { registerOverride } from './commands/override';
@@ -41,9 +44,9 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
   registerOverride(program, io, exit);
   registerSim(program, io, exit);
   registerHpaRecommend(program, io, exit);
-  later('train', 'train a PPO policy in the simulator and export it to ONNX', 6);
-  later('eval', 'backtest autoscaling policies on a trace in virtual time', 6);
-  later('eval-canary', 'evaluate canary policies over seeded good and bad releases', 6);
+  registerTrain(program, io, exit);
+  registerEval(program, io, exit);
+  registerEvalCanary(program, io, exit);
   later('soak', 'fault-injection soak of the demo stack in accelerated time', 10);
   return program;
 }

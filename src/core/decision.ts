@@ -19,6 +19,11 @@ export interface PolicyOutput {
   readonly explanation: readonly string[];
   /** the policy's memory for its next call (see PolicyContext.state) */
   readonly state?: unknown;
+  /**
+   * Set by a model policy when its own fallback decided (model failed to load, inference error,
+   * over the latency budget, confidence below the threshold): the ref to record in the decision.
+   */
+  readonly ref?: PolicyRef;
 }
 
 /**

@@ -113,3 +113,22 @@ export interface ConfigRepo {
   /** Plans, commits and pushes with retry on lost races. Never force-pushes. */
   commit(planner: CommitPlanner): Promise<CommitOutcome>;
 }
+
+/**
+ * Runs a policy model (an ONNX session in production, src/adapters/onnx). Core never constructs
+ * one: the CLI injects it, so the decision logic around it (src/core/policies/onnx-fallback.ts)
+ * stays pure and testable.
+ */
+export interface ModelRunner {
+  /** model input width (features per row) */
+  readonly inputLength: number;
+  /** number of discrete actions */
+  readonly actionCount: number;
+  /** sha256 of the model file (hex) */
+  readonly modelHash: string;
+  /**
+   * Runs `batch` rows of `inputLength` features. `probs` is batch × actionCount action probabilities
+   * (softmax applied by the runner when the model outputs logits; one-hot when it outputs actions).
+   */
+  run(features: Float32Array, batch: number): Promise<{ readonly probs: Float32Array }>;
+}

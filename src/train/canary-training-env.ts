@@ -1,0 +1,70 @@
+import { encodeFeatures, featureCard } from '../core/features';
+import { CANARY_ACTIONS, CanaryEnv, drawRelease } from '../sim/env/canary-env';
+import { createRng } from '../sim/rng';
+import type { TrainingEnv, TrainingStep } from './ppo';
+
+/**
+ * The canary env as the trainer sees it: one episode = one release under the Flagger-like
+ * controller, observed through the agent's canary features (src/core/features.ts).
+ *
+ * The analysis the model is trained (and shipped) for is CANARY_MODEL_ANALYSIS: a 30 s interval,
+ * 20 % steps to 60 %, threshold 5 — the model, not the threshold, is meant to catch regressions.
+ * Domain randomisation per episode: load 150..800 rps on 4..10 pods, service time 30..80 ms, and
+ * the simulator's release distribution (half bad; error regressions +0.2..10 %, latency ×1.1..3,
+ * the small ones subtle).
+ *
+ * Reward (src/sim/reward.ts canaryReward): −0.01 per tick, −5 × the canary's error share of traffic
+ * (bad-version requests served), +1 for promoting a good / rolling back a bad release, −3 for
+ * promoting a bad one, −1 for rolling back a good one. Ticks where Flagger's own checks hold the
+ * weight cost only the tick, and a fault the agent could not prevent is not penalised beyond it.
+ */
+export const CANARY_MODEL_ANALYSIS = Object.freeze({
+  intervalSeconds: 30,
+  stepWeight: 20,
+  maxWeight: 60,
+  threshold: 5,
+});
+
+export interface CanaryTrainingOptions {
+  readonly badProbability?: number;
+  readonly maxSteps?: number;
+}
+
+export class CanaryTrainingEnv implements TrainingEnv {
+  readonly obsSize = featureCard('canary').inputLength;
+  readonly actionCount = CANARY_ACTIONS.length;
+  private env: CanaryEnv | undefined;
+  private static readonly ctx = { minReplicas: 1, maxReplicas: 30, sloP95Ms: 250, sloErrorRate: 0.01 };
+
+  constructor(private readonly o: CanaryTrainingOptions = {}) {}
+
+  async reset(seed: number): Promise<Float64Array> {
+    const rng = createRng(`canary-dr:${seed}`);
+    const rps = 150 + 650 * rng.next();
+    const bad = this.o.badProbability ?? 0.5;
+    this.env = new CanaryEnv({
+      traffic: { kind: 'steady', rps },
+      service: { serviceTimeMs: 30 + 50 * rng.next() },
+      replicas: rng.int(4, 10),
+      release: (r) => drawRelease(r, bad),
+      intervalSeconds: CANARY_MODEL_ANALYSIS.intervalSeconds,
+      stepWeight: CANARY_MODEL_ANALYSIS.stepWeight,
+      maxWeight: CANARY_MODEL_ANALYSIS.maxWeight,
+      threshold: CANARY_MODEL_ANALYSIS.threshold,
+      maxSteps: this.o.maxSteps ?? 20,
+    });
+    await this.env.reset({ seed });
+    return this.observe();
+  }
+
+  async step(action: number): Promise<TrainingStep> {
+    const r = await this.env!.step(action);
+    return { obs: this.observe(), reward: r.reward, terminated: r.terminated, truncated: r.truncated };
+  }
+
+  private observe(): Float64Array {
+    return Float64Array.from(
+      encodeFeatures(this.env!.toCoreObservation(), CanaryTrainingEnv.ctx, 'canary').input,
+    );
+  }
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { featureCard } from '../core/features';
+import {
+  AUTOSCALE_TRAINING_DEFAULTS,
+  AutoscaleTrainingEnv,
+  TRAINING_AUTOSCALE_WEIGHTS,
+} from './autoscale-training-env';
+import { CANARY_MODEL_ANALYSIS, CanaryTrainingEnv } from './canary-training-env';
+import { exportActorCriticOnnx } from './onnx-export';
+import {
+  DEFAULT_PPO,
+  trainPpo,
+  type ActorCritic,
+  type PpoConfig,
+  type TrainingEnv,
+  type UpdateStats,
+} from './ppo';
+import { cardActionsFor, type TrainingKind } from './training-kinds';
+import { forward, outputOf } from './mlp';
+import type { TrafficPattern } from '../sim/traffic/patterns';
+
+/**
+ * `maestro train`: PPO in the simulator, checkpoint selection on a fixed validation set drawn from
+ * the training distribution (never from evaluation traces), ONNX export, and the model card.
+ * Deterministic: everything random derives from `seed`, and the model bytes contain no time.
+ */
+export interface TrainRequest {
+  readonly kind: TrainingKind;
+  readonly steps: number;
+  readonly seed: number;
+  /** file name of the model, recorded in the card */
+  readonly modelFile: string;
+  /** the command line that reproduces this model (recorded in the card) */
+  readonly command: string;
+  /** evaluate on the validation set every this many PPO updates; default 5 */
+  readonly evalEvery?: number;
+  readonly ppo?: Partial<Omit<PpoConfig, 'seed' | 'totalSteps'>>;
+  /** training traces for autoscale domain randomisation (train-* files only) */
+  readonly tracePatterns?: readonly TrafficPattern[];
+}
+
+export interface TrainProgress {
+  readonly stats: UpdateStats;
+  /** mean validation return of this checkpoint, when evaluated */
+  readonly validationReturn?: number;
+  readonly bestValidationReturn?: number;
+}
+
+export interface TrainOutcome {
+  readonly model: ActorCritic;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  /** card without evaluation figures (the caller adds them) */
+  readonly card: Record<string, unknown>;
+}
+
+/** PPO settings per kind, tuned on the training distribution only. */
+export function ppoFor(kind: TrainingKind): Omit<PpoConfig, 'seed' | 'totalSteps'> {
+  return kind === 'autoscale'
+    ? { ...DEFAULT_PPO, gamma: 0.98, batchSize: 256, epochs: 5, entropyCoef: 0.01 }
+    : { ...DEFAULT_PPO, nSteps: 512, gamma: 0.99, batchSize: 128, epochs: 5, entropyCoef: 0.01 };
+}
+
+function envFor(req: TrainRequest): TrainingEnv {
+  return req.kind === 'autoscale'
+    ? new AutoscaleTrainingEnv({ ...(req.tracePatterns ? { tracePatterns: req.tracePatterns } : {}) })
+    : new CanaryTrainingEnv();
+}
+
+/** Greedy (argmax) return over fixed validation episodes, seeds disjoint from training's. */
+export async function validationReturn(
+  model: ActorCritic,
+  env: TrainingEnv,
+  episodes: number,
+  seedBase: number,
+): Promise<number> {
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    let obs = await env.reset(seedBase + e);
+    for (let t = 0; t < 10_000; t++) {
+      const logits = outputOf(forward(model.policyShape, model.policy, obs, 1));
+      let a = 0;
+      for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[a]!) a = j;
+      const r = await env.step(a);
+      total += r.reward;
+      if (r.terminated || r.truncated) break;
+      obs = r.obs;
+    }
+  }
+  return total / episodes;
+}
+
+function clone(m: ActorCritic): ActorCritic {
+  return { ...m, policy: Float64Array.from(m.policy), value: Float64Array.from(m.value) };
+}
+
+export async function trainPolicy(
+  req: TrainRequest,
+  onProgress: (p: TrainProgress) => void | Promise<void> = () => {},
+): Promise<TrainOutcome> {
+  const ppo: PpoConfig = { ...ppoFor(req.kind), ...req.ppo, seed: req.seed, totalSteps: req.steps };
+  const env = envFor(req);
+  const validationEnv = envFor(req);
+  // validation seeds: far from the training stream's (which draws from [0, 2^31))
+  const validationSeedBase = 2 ** 31 + 1000;
+  const validationEpisodes = req.kind === 'autoscale' ? 8 : 40;
+  const evalEvery = req.evalEvery ?? 5;
+  let best: { model: ActorCritic; score: number } | undefined;
+  const totalUpdates = Math.ceil(req.steps / ppo.nSteps);
+  const last = await trainPpo(env, ppo, {
+    async onUpdate(stats, model) {
+      let score: number | undefined;
+      if (stats.updates % evalEvery === 0 || stats.updates === totalUpdates) {
+        score = await validationReturn(model, validationEnv, validationEpisodes, validationSeedBase);
+        if (!best || score > best.score) best = { model: clone(model), score };
+      }
+      await onProgress({
+        stats,
+        ...(score !== undefined ? { validationReturn: score } : {}),
+        ...(best ? { bestValidationReturn: best.score } : {}),
+      });
+    },
+  });
+  const model = best?.model ?? last;
+  const features = featureCard(req.kind);
+  const bytes = exportActorCriticOnnx(model, {
+    metadata: {
+      featureVersion: String(features.featureVersion),
+      featureSet: req.kind,
+      seed: String(req.seed),
+    },
+  });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const card = {
+    cardVersion: 1,
+    name: req.kind,
+    kind: req.kind,
+    model: { file: req.modelFile, sha256 },
+    input: {
+      name: 'obs',
+      shape: ['batch', features.inputLength],
+      featureVersion: features.featureVersion,
+      featureSet: features.set,
+      features: features.features,
+      layout: 'values of the features in this order, then their no-data mask (1 = no data, value 0)',
+    },
+    output: { name: 'logits', kind: 'logits', valueName: 'value' },
+    actions: cardActionsFor(req.kind),
+    training: {
+      producer: 'maestro-train (src/train, PPO)',
+      command: req.command,
+      seed: req.seed,
+      steps: req.steps,
+      algorithm: 'PPO, clipped objective, GAE, separate tanh MLP actor and critic, Adam',
+      hyperparameters: { ...ppo, validationEpisodes, evalEvery, bestValidationReturn: best?.score },
+      environment:
+        req.kind === 'autoscale'
+          ? {
+              env: 'AutoscaleEnv (src/sim/env), domain-randomised (src/train/autoscale-training-env.ts)',
+              ...AUTOSCALE_TRAINING_DEFAULTS,
+              stepSeconds: 15,
+              rewardWeights: TRAINING_AUTOSCALE_WEIGHTS,
+            }
+          : {
+              env: 'CanaryEnv (src/sim/env), domain-randomised (src/train/canary-training-env.ts)',
+              analysis: CANARY_MODEL_ANALYSIS,
+            },
+      reward:
+        req.kind === 'autoscale'
+          ? 'src/sim/reward.ts autoscaleReward: −(slo·sloPenalty + cost·replicas/maxReplicas + churn·|delta|/4)'
+          : 'src/sim/reward.ts canaryReward: −time per tick, −errors × canary error share, ±outcome',
+    },
+    evaluation: {},
+  };
+  return { model, bytes, sha256, card };
+}
