@@ -1,4 +1,4 @@
-import { isMap, isSeq, type Document, type Node } from 'yaml';
+import type { Document } from 'yaml';
 import { MaestroError } from '../core/errors';
 import { locateObject } from './locate-object';
 import {
@@ -23,15 +23,13 @@ export class ObjectFields {
     readonly doc: Document.Parsed,
     /** 1-based line of the object */
     readonly line: number,
+    /** the object as plain data, aliases resolved (`getIn` would hand back the Alias node) */
+    private readonly plain: unknown,
   ) {}
 
   static of(source: ManifestSource, ref: ObjectRef): ObjectFields {
     const found = locateObject(source, parseManifests(source), ref);
-    return new ObjectFields(source, ref, found.doc, found.line);
-  }
-
-  private node(path: FieldPath): Node | undefined {
-    return (this.doc.getIn(path, true) as Node | undefined) ?? undefined;
+    return new ObjectFields(source, ref, found.doc, found.line, found.doc.toJS() as unknown);
   }
 
   lineAt(path: FieldPath): number {
@@ -57,7 +55,11 @@ export class ObjectFields {
   }
 
   private value(path: FieldPath): unknown {
-    const v = this.doc.getIn(path);
+    let v: unknown = this.plain;
+    for (const part of path) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string | number, unknown>)[part];
+    }
     return v === null ? undefined : v;
   }
 
@@ -91,14 +93,10 @@ export class ObjectFields {
 
   /** Number of entries of a list; 0 when absent. */
   listLength(path: FieldPath): number {
-    const node = this.node(path);
-    if (node === undefined || (node as unknown) === null) return 0;
-    if (!isSeq(node)) throw this.invalid(path, 'must be a list');
-    return node.items.length;
-  }
-
-  isMapAt(path: FieldPath): boolean {
-    return isMap(this.node(path));
+    const v = this.value(path);
+    if (v === undefined) return 0;
+    if (!Array.isArray(v)) throw this.invalid(path, 'must be a list');
+    return v.length;
   }
 
   has(path: FieldPath): boolean {
