@@ -41,9 +41,8 @@ COPY --from=build /src/gitops-repo-template ./gitops-repo-template
 COPY --from=build /src/examples ./examples
 COPY --from=build /src/policies ./policies
 COPY --from=build /src/traces ./traces
-# The only writable place the agent needs besides $TMPDIR (flux/agent/deployment.yaml mounts an
-# emptyDir here and runs with a read-only root file system).
-RUN mkdir -p /app/.maestro && chown node:node /app/.maestro
+# Nothing under /app is writable by the agent: `maestro run` keeps its clone of the config repo under
+# $TMPDIR (flux/agent/deployment.yaml mounts an emptyDir at /tmp and makes the root file system read-only).
 USER node
 EXPOSE 8080
 ENTRYPOINT ["node", "bin/maestro.js"]
