@@ -116,6 +116,22 @@ export interface GitRepoSessionOptions {
   readonly maxPacks?: number;
   /** HTTP client; default isomorphic-git/http/node */
   readonly http?: HttpClient;
+  /**
+   * Called after a commit is written to the local copy and before it is pushed — the point where a
+   * crash leaves an unpushed local commit behind. The restart-safety tests and `maestro soak` use it
+   * to kill the agent exactly there; a throw ends the attempt (a non-retryable MaestroError ends the
+   * commit).
+   */
+  readonly beforePush?: (commit: BeforePushInfo) => void | Promise<void>;
+}
+
+/** What `beforePush` is told about the commit about to be pushed. */
+export interface BeforePushInfo {
+  readonly branch: string;
+  readonly sha: string;
+  readonly parent: string;
+  /** the local copy (a bare git dir with remote `origin`) */
+  readonly gitdir: string;
 }
 
 /** A commit MAESTRO made (or a person through it), read back from its trailers; one per target. */
@@ -257,7 +273,7 @@ export class GitRepoSession implements ConfigRepo {
   private async attempt(planner: CommitPlanner, attempt: number): Promise<Step> {
     const mode = this.options.pushMode ?? { kind: 'direct' };
     const head = await this.fetchHead();
-    let planned = await planner(this.snapshotAt(head), attempt);
+    let planned = await plan(planner, this.snapshotAt(head), attempt);
     if (!planned) return { kind: 'no-change', head };
     if (mode.kind === 'direct') {
       return this.commitAndPush(this.options.branch, head, planned, attempt);
@@ -276,7 +292,7 @@ export class GitRepoSession implements ConfigRepo {
     if (existing !== undefined) {
       // a retry of the same decision: its branch exists; re-plan against that branch's content
       base = existing;
-      planned = await planner(this.snapshotAt(existing), attempt);
+      planned = await plan(planner, this.snapshotAt(existing), attempt);
       if (!planned) {
         const pr = await this.openPullRequest(mode.pullRequests, prBranch, await this.messageOf(existing));
         return { kind: 'no-change', head: existing, pullRequestUrl: pr.url };
@@ -303,6 +319,7 @@ export class GitRepoSession implements ConfigRepo {
     const ref = `refs/heads/${branch}`;
     try {
       await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: sha, force: true });
+      await this.options.beforePush?.({ branch, sha, parent, gitdir: this.gitdir });
       await git.push({
         fs: this.fs,
         http: this.http,
@@ -582,6 +599,27 @@ type Step =
       readonly pullRequestUrl?: string;
     }
   | { readonly kind: 'no-change'; readonly head: string; readonly pullRequestUrl?: string };
+
+/** Runs the planner; its own errors pass through unchanged, anything else is a bug (INTERNAL). */
+async function plan(
+  planner: CommitPlanner,
+  snapshot: RepoSnapshot,
+  attempt: number,
+): Promise<PlannedCommit | null> {
+  try {
+    return await planner(snapshot, attempt);
+  } catch (e) {
+    if (isMaestroError(e)) throw e;
+    throw new MaestroError(
+      'INTERNAL',
+      `commit planner failed: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+        retryable: false,
+      },
+    );
+  }
+}
 
 function countPacks(gitdir: string): number {
   try {

@@ -155,6 +155,18 @@ describe('GitRepoSession against the embedded git server', () => {
     expect((await g.gitCli('rev-parse', 'main')).trim()).toBe(before);
   });
 
+  test("a planner's own error passes through; any other throw is a terminal INTERNAL error", async () => {
+    const { s } = session(g, dir);
+    const mine = new MaestroError('MANIFEST_TARGET_NOT_FOUND', 'no Deployment web');
+    await expect(s.commit(async () => Promise.reject(mine))).rejects.toBe(mine);
+    const bug = await s
+      .commit(async () => Promise.reject(new TypeError('x is undefined')))
+      .catch((e: unknown) => e);
+    expect(isMaestroError(bug, 'INTERNAL')).toBe(true);
+    expect((bug as MaestroError).message).toBe('commit planner failed: x is undefined');
+    expect((bug as MaestroError).retryable).toBe(false);
+  });
+
   test('a missing branch or repo is a terminal error', async () => {
     const { s } = session(g, dir, { branch: 'nope' });
     const e1 = await s.snapshot().catch((e: unknown) => e);
