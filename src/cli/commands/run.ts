@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GitRepoSession } from '../../adapters/git/repo-session';
 import { PrometheusMetricsSource } from '../../adapters/prometheus/metrics-source';
@@ -98,6 +98,7 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
         redactor,
         logger,
         repoUrl: redactor.redact(config.git.url),
+        baseDir: dirname(resolve(io.cwd, flags.config)),
         ...(config.git.github ? { commitUrl: githubCommitUrl(config.git.github) } : {}),
       });
       io.stdout.write(`maestro: agent running; dashboard and API at ${agent.server.url}\n`);

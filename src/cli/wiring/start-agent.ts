@@ -12,7 +12,7 @@ import { startAgentServer, type AgentServer } from '../../server/agent-server';
 import type { CommitDetails } from '../../server/app';
 import { TokenBook, type TokenEntry } from '../../server/auth';
 import { loopTargets } from './loop-targets';
-import { policyResolver } from './policy-resolver';
+import { policyResolver, type PolicyResolverOptions } from './policy-resolver';
 
 /**
  * Assembles one running agent from already-constructed adapters: the control loop over the
@@ -36,6 +36,10 @@ export interface AgentParts {
   readonly commitUrl?: (sha: string) => string | undefined;
   readonly describeCommit?: (sha: string) => Promise<CommitDetails | undefined>;
   readonly policyFactories?: PolicyFactories;
+  /** builds `onnx:` policies (src/adapters/onnx), see policy-resolver.ts */
+  readonly onnx?: PolicyResolverOptions['onnx'];
+  /** folder relative model paths are resolved against (the config file's folder) */
+  readonly baseDir?: string;
   /** override config.server.port (the demo binds port 0) */
   readonly port?: number;
 }
@@ -57,7 +61,17 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
       clock: parts.clock,
       repo: parts.repo,
       metrics: parts.metrics,
-      policies: policyResolver(targets, parts.policyFactories),
+      policies: policyResolver(targets, {
+        ...(parts.policyFactories ? { factories: parts.policyFactories } : {}),
+        ...(parts.onnx ? { onnx: parts.onnx } : {}),
+        ...(parts.baseDir ? { baseDir: parts.baseDir } : {}),
+        onnxLimits: Object.fromEntries(
+          config.targets.map((t) => [
+            t.name,
+            { minConfidence: t.minConfidence, latencyBudgetMs: t.latencyBudgetMs },
+          ]),
+        ),
+      }),
       guard,
       manifests: parts.manifests,
       messages: coreCommitMessages(parts.redactor.redact),
