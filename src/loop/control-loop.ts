@@ -672,16 +672,41 @@ export class ControlLoop {
     if (this.options.shadow) return undefined;
     const ref = rt.target.ref;
     const t0 = this.deps.clock.now();
+    const obs = rt.lastObservation;
+    const action = info.action;
+    // the agent's own follow-up with an action (the revert after Flagger's rollback) is a decision,
+    // recorded as one; a person's change is an override in their name
+    const messages: CommitMessages =
+      info.by || !obs || !action
+        ? this.messages
+        : {
+            ...this.messages,
+            forOverride: (o) =>
+              this.messages.forDecisions([
+                {
+                  id: this.newId(),
+                  target: ref.name,
+                  at: t0,
+                  basedOn: obs.declared.revision,
+                  observation: obs,
+                  policy: { name: 'maestro' },
+                  proposed: action,
+                  final: action,
+                  interventions: [],
+                  reasons: [o.description, ...(o.reason !== undefined ? [o.reason] : [])],
+                },
+              ]),
+          };
     const outcome = await this.deps.repo.commit(
       overridePlanner({
         target: rt.target,
         file,
-        plan: { edit, description: info.description, ...(info.action ? { action: info.action } : {}) },
+        plan: { edit, description: info.description, ...(action ? { action } : {}) },
         ...(info.by ? { by: info.by } : {}),
         agent: this.options.agent,
         ...(info.reason !== undefined ? { reason: info.reason } : {}),
         manifests: this.deps.manifests,
-        messages: this.messages,
+        messages,
       }),
     );
     if (outcome.kind !== 'committed') return undefined;

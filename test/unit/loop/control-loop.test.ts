@@ -409,6 +409,26 @@ describe('ControlLoop overrides', () => {
     expect(repo.commits).toHaveLength(commits); // reverted once
   });
 
+  it("reverts after Flagger's own rollback too, as the agent's decision", async () => {
+    const t = target('checkout', 'flagger-canary');
+    const { repo, metrics, loop, clock } = setup([t], { 'apps/checkout.json': '{"stepWeight":10}' }, {});
+    repo.external('apps/deployment.yaml', '{"template":"v1"}', 'promoted v1');
+    metrics.readings.set('checkout', { canary: { weight: 0, phase: 'Succeeded', checksum: 'v1' } });
+    await loop.runCycle();
+    repo.external('apps/deployment.yaml', '{"template":"v2-bad"}', 'release v2');
+    metrics.readings.set('checkout', { canary: { weight: 10, phase: 'Progressing', checksum: 'v2' } });
+    clock.advance(15_000);
+    await loop.runCycle();
+    metrics.readings.set('checkout', { canary: { weight: 0, phase: 'Failed', checksum: 'v2' } });
+    clock.advance(15_000);
+    await loop.runCycle();
+    expect(repo.head.files['apps/deployment.yaml']).toBe('{"template":"v1"}');
+    expect(repo.head.author).toBeUndefined();
+    expect(repo.head.message).toBe(
+      'maestro: checkout {"type":"canary","verb":"rollback"}\n\nMaestro-Decision-Id: d4',
+    );
+  });
+
   it('refuses promote/rollback when no canary analysis is running', async () => {
     const t = target('checkout', 'flagger-canary');
     const { metrics, loop } = setup([t], { 'apps/checkout.json': '{"stepWeight":10}' }, {});
