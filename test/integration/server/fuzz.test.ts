@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { OPERATOR_TOKEN, VIEWER_TOKEN, startHarness, type Harness } from '../../support/agent-harness';
 
 /**
- * 10,000 fuzzed payloads (6,000 REST requests, 4,000 WS frames and handshakes) against the real
+ * 10,000 fuzzed payloads (3,000 REST requests, 6,500 WS frames, 500 WS handshakes) against the real
  * server: it never answers 5xx, never crashes, and stays healthy. Rate limits are raised so the
  * payloads reach validation instead of bouncing off 429.
  */
@@ -69,7 +69,7 @@ const bodies = fc.oneof(
 const tokens = fc.constantFrom(undefined, VIEWER_TOKEN, OPERATOR_TOKEN, 'x', 'Bearer', `${OPERATOR_TOKEN}x`);
 
 describe('fuzzing', () => {
-  it('answers 6,000 fuzzed REST requests without a 5xx', async () => {
+  it('answers 3,000 fuzzed REST requests without a 5xx', async () => {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(
@@ -95,15 +95,15 @@ describe('fuzzing', () => {
           }
         },
       ),
-      { numRuns: 6000, seed: 7 },
+      { numRuns: 3000, seed: 7 },
     );
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
-    expect(statuses.get(400)).toBeGreaterThan(100);
-    expect(statuses.get(401)).toBeGreaterThan(100);
+    expect(statuses.get(400)).toBeGreaterThan(50);
+    expect(statuses.get(401)).toBeGreaterThan(50);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-  }, 120_000);
+  }, 240_000);
 
-  it('survives 3,500 fuzzed WS frames on one connection and 500 fuzzed handshakes', async () => {
+  it('survives 6,500 fuzzed WS frames on one connection and 500 fuzzed handshakes', async () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`, ['maestro.v1', `bearer.${VIEWER_TOKEN}`]);
     let replies = 0;
     let sent = 0;
@@ -119,11 +119,11 @@ describe('fuzzing', () => {
           if (++sent % 25 === 0) await new Promise((r) => setImmediate(r));
         },
       ),
-      { numRuns: 3500, seed: 11 },
+      { numRuns: 6500, seed: 11 },
     );
-    for (let i = 0; i < 100 && replies < 3501; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && replies < 6501; i++) await new Promise((r) => setTimeout(r, 20));
     expect(ws.readyState).toBe(WebSocket.OPEN);
-    expect(replies).toBe(3501); // the snapshot, then one pong or error per frame
+    expect(replies).toBe(6501); // the snapshot, then one pong or error per frame
     ws.close();
 
     await fc.assert(
@@ -149,5 +149,5 @@ describe('fuzzing', () => {
       { numRuns: 500, seed: 13 },
     );
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-  }, 120_000);
+  }, 240_000);
 });
