@@ -1,6 +1,10 @@
-import { ObjectFields, entryIndexByName } from './read-fields';
+import { isMap, type Node, type YAMLMap } from 'yaml';
+import { locateObject } from './locate-object';
 import type { ManifestSource } from './manifest-source';
-import { editScalars } from './splice-edit';
+import { offsetOfPath } from './node-position';
+import { parseManifests } from './parse-manifests';
+import { ObjectFields, entryIndexByName } from './read-fields';
+import { editScalars, endOfLastValue, fieldError, sameValue, spliceVerified } from './splice-edit';
 
 /** Which Deployment: by name, and by namespace unless the manifest leaves it to kustomize. */
 export interface NamedObject {
@@ -77,4 +81,68 @@ export function setContainerImage(
   const f = ObjectFields.of(source, deployment(ref));
   const i = entryIndexByName(f, CONTAINERS, container, 'container');
   return editScalars(source, deployment(ref), [{ path: [...CONTAINERS, i, 'image'], value: image }]);
+}
+
+/**
+ * Puts back the pod template (`spec.template`) of an earlier version of the same Deployment, given
+ * that version's file text — the revert MAESTRO commits after a Flagger rollback, so git matches the
+ * primary again. A template whose hash equals Flagger's `lastPromotedSpec` starts no new canary run
+ * (DESIGN-NOTES). The earlier template's text, comments included, replaces the current one, shifted
+ * to the current indentation; the rest of the file is untouched. Same template → the same text.
+ */
+export function restorePodTemplate(
+  source: ManifestSource,
+  ref: NamedObject,
+  earlier: ManifestSource,
+): string {
+  const docs = parseManifests(source);
+  const target = locateObject(source, docs, deployment(ref));
+  const old = locateObject(earlier, parseManifests(earlier), deployment(ref));
+  const path = ['spec', 'template'];
+  const current = target.doc.getIn(path, true) as Node | undefined;
+  const previous = old.doc.getIn(path, true) as Node | undefined;
+  for (const [node, src, doc] of [
+    [current, source, target.doc],
+    [previous, earlier, old.doc],
+  ] as const) {
+    if (!isMap(node) || node.flow || !node.range) {
+      throw fieldError(
+        'MANIFEST_FIELD_MISSING',
+        src,
+        deployment(ref),
+        path,
+        offsetOfPath(doc, path) ?? 0,
+        'must be a block mapping (the pod template) in both versions; revert it by hand',
+      );
+    }
+  }
+  const cur = current as YAMLMap;
+  const prev = previous as YAMLMap;
+  const before = target.doc.toJS() as { spec: Record<string, unknown> };
+  const wanted = old.doc.toJS() as { spec: Record<string, unknown> };
+  if (sameValue(before.spec['template'], wanted.spec['template'])) return source.text;
+  const column = (text: string, at: number) => at - (text.lastIndexOf('\n', at - 1) + 1);
+  const shift = column(source.text, cur.range![0]) - column(earlier.text, prev.range![0]);
+  const block = earlier.text.slice(prev.range![0], endOfLine(earlier.text, endOfLastValue(prev)));
+  const newline = source.text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = block.split(/\r?\n/).map((line, i) => {
+    if (i === 0 || line.trim() === '') return line;
+    if (shift >= 0) return ' '.repeat(shift) + line;
+    return line.startsWith(' '.repeat(-shift)) ? line.slice(-shift) : line;
+  });
+  const expected = { ...before, spec: { ...before.spec, template: wanted.spec['template'] } };
+  const splice = {
+    start: cur.range![0],
+    end: endOfLine(source.text, endOfLastValue(cur)),
+    text: lines.join(newline),
+  };
+  return spliceVerified(source, deployment(ref), docs, target.index, [splice], expected);
+}
+
+/** End of the line holding `offset`, before its line break: a trailing `# comment` goes with the value. */
+function endOfLine(text: string, offset: number): number {
+  if (offset > 0 && text[offset - 1] === '\n') offset -= 1;
+  let end = text.indexOf('\n', offset);
+  if (end === -1) end = text.length;
+  return end > 0 && text[end - 1] === '\r' ? end - 1 : end;
 }

@@ -12,10 +12,12 @@ export {
   readDeployment,
   setDeploymentReplicas,
   setContainerImage,
+  restorePodTemplate,
   type NamedObject,
   type DeploymentState,
   type ContainerImage,
 } from './deployment-manifest';
+export { setAnnotation, removeAnnotation } from './annotation-editors';
 export { readHpa, setHpaBounds, type HpaState, type HpaBounds } from './hpa-manifest';
 export {
   readCanary,

@@ -51,7 +51,8 @@ export interface EditContext {
   readonly lineAt: (path: FieldPath) => number;
 }
 
-interface Splice {
+/** Replace `[start, end)` of the original text with `text`. */
+export interface Splice {
   readonly start: number;
   readonly end: number;
   readonly text: string;
@@ -78,17 +79,31 @@ export function editScalars(
   const expectedAfter = structuredClone(before);
   for (const edit of edits) setIn(expectedAfter, edit.path, edit.value);
   check?.(expectedAfter, before, context);
-  if (splices.length === 0) return source.text;
+  return spliceVerified(source, ref, docs, target.index, splices, expectedAfter);
+}
 
+/**
+ * Applies `splices` (non-overlapping ranges of the original text) and returns the new text after
+ * checking that its documents equal the old ones with document `index` replaced by `expectedAfter`.
+ */
+export function spliceVerified(
+  source: ManifestSource,
+  ref: ObjectRef,
+  docs: readonly Document.Parsed[],
+  index: number,
+  splices: readonly Splice[],
+  expectedAfter: unknown,
+): string {
+  if (splices.length === 0) return source.text;
   let text = source.text;
   for (const s of [...splices].sort((a, b) => b.start - a.start)) {
     text = text.slice(0, s.start) + s.text + text.slice(s.end);
   }
-  verify(source, text, docs, target.index, expectedAfter, ref);
+  verify(source, text, docs, index, expectedAfter, ref);
   return text;
 }
 
-function fieldError(
+export function fieldError(
   code: 'MANIFEST_FIELD_MISSING' | 'MANIFEST_SCHEMA_INVALID' | 'MANIFEST_TARGET_AMBIGUOUS',
   source: ManifestSource,
   ref: ObjectRef,
@@ -169,35 +184,49 @@ function spliceFor(
   return insertion(source.text, parent, key, scalarText(edit.value));
 }
 
-/** A new `key: value` entry in `map`, placed after its last entry. */
-function insertion(text: string, map: Node, key: string, valueText: string): Splice {
+/**
+ * A new `key: value` entry in `map`, placed after its last entry at its entries' indentation; with
+ * `child`, the value is a new one-entry mapping (`key:` then `child.key: child.valueText` two spaces
+ * deeper, or `key: {child}` in a flow mapping).
+ */
+export function insertion(
+  text: string,
+  map: Node,
+  key: string,
+  valueText: string,
+  child?: { readonly key: string; readonly valueText: string },
+): Splice {
   if (!isMap(map) || map.range === undefined || map.range === null) throw new Error('insertion needs a map');
-  const pair = `${key}: ${valueText}`;
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
   if (map.flow) {
     const close = text.lastIndexOf('}', map.range[1] - 1);
     let at = close;
     while (at > map.range[0] && /\s/.test(text[at - 1]!)) at -= 1;
     const sep = map.items.length === 0 ? '' : ', ';
-    return { start: at, end: at, text: `${sep}${pair}` };
+    const value = child === undefined ? valueText : `{${child.key}: ${child.valueText}}`;
+    return { start: at, end: at, text: `${sep}${key}: ${value}` };
   }
   const firstKey = map.items[0]?.key as Node | undefined;
   const keyStart = firstKey?.range?.[0] ?? map.range[0];
   const indent = ' '.repeat(keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1));
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const entry =
+    child === undefined
+      ? `${indent}${key}: ${valueText}`
+      : `${indent}${key}:${newline}${indent}  ${child.key}: ${child.valueText}`;
   const valueEnd = endOfLastValue(map);
   if (valueEnd > 0 && text[valueEnd - 1] === '\n') {
-    return { start: valueEnd, end: valueEnd, text: `${indent}${pair}${newline}` };
+    return { start: valueEnd, end: valueEnd, text: `${entry}${newline}` };
   }
   const eol = text.indexOf('\n', valueEnd);
-  if (eol === -1) return { start: text.length, end: text.length, text: `${newline}${indent}${pair}` };
-  return { start: eol + 1, end: eol + 1, text: `${indent}${pair}${newline}` };
+  if (eol === -1) return { start: text.length, end: text.length, text: `${newline}${entry}` };
+  return { start: eol + 1, end: eol + 1, text: `${entry}${newline}` };
 }
 
 /**
  * End of the last value in a block collection, descending into nested block collections, so that
  * comments after it stay below an inserted line (a collection's own range may include them).
  */
-function endOfLastValue(node: Node): number {
+export function endOfLastValue(node: Node): number {
   let current: Node = node;
   for (;;) {
     if ((isMap(current) || isSeq(current)) && !current.flow && current.items.length > 0) {

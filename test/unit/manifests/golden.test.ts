@@ -9,6 +9,9 @@ import {
   setContainerImage,
   setDeploymentReplicas,
   setHpaBounds,
+  setAnnotation,
+  removeAnnotation,
+  restorePodTemplate,
   type ManifestSource,
 } from '../../../src/manifests';
 import { lineChanges } from './line-changes';
@@ -22,10 +25,11 @@ const root = join(__dirname, '../../fixtures/manifests');
 
 interface Case {
   edit: string;
-  ref: { name: string; namespace?: string };
+  ref: { name: string; namespace?: string; kind: string };
   args: unknown[];
   changedLines?: number;
   addedLines?: number;
+  removedLines?: number;
   error?: { code: string; line?: number; path?: string; message: string[] };
 }
 
@@ -38,6 +42,9 @@ const editors: Record<string, Editor> = {
   setCanaryMaxWeight,
   setCanarySkipAnalysis,
   setCanaryWebhookUrl,
+  setAnnotation,
+  removeAnnotation,
+  restorePodTemplate,
 };
 
 const cases = readdirSync(root, { withFileTypes: true })
@@ -51,7 +58,15 @@ function run(name: string): { spec: Case; input: string; out: () => string } {
   const editor = editors[spec.edit];
   if (editor === undefined) throw new Error(`${name}: unknown editor ${spec.edit}`);
   const source = { file: `${name}/input.yaml`, text: input };
-  return { spec, input, out: () => editor(source, spec.ref, ...(spec.args as never[])) };
+  // `{ "earlier": "<file>" }` in args stands for another fixture file of the case (restorePodTemplate).
+  const args = spec.args.map((a) => {
+    const earlier = (a as { earlier?: string } | null)?.earlier;
+    return earlier === undefined
+      ? a
+      : { file: earlier, text: readFileSync(join(root, name, earlier), 'utf8') };
+  });
+  spec.args = args;
+  return { spec, input, out: () => editor(source, spec.ref, ...(args as never[])) };
 }
 
 test('every editor has at least one golden case and one case per error code exists', () => {
@@ -81,8 +96,20 @@ describe.each(cases)('%s', (name) => {
     });
 
     test('changes only the edited lines', () => {
-      const changes = lineChanges(input, out());
-      expect(changes).toEqual({ changed: spec.changedLines ?? 0, added: spec.addedLines ?? 0 });
+      const output = out();
+      if (spec.removedLines !== undefined && spec.changedLines === undefined) {
+        // a removal is an insertion read backwards
+        expect(lineChanges(output, input)).toEqual({ changed: 0, added: spec.removedLines });
+      } else if (spec.removedLines !== undefined) {
+        const a = input.split(/(?<=\n)/);
+        const b = output.split(/(?<=\n)/);
+        expect(a.length - b.length).toBe(spec.removedLines);
+      } else {
+        expect(lineChanges(input, output)).toEqual({
+          changed: spec.changedLines ?? 0,
+          added: spec.addedLines ?? 0,
+        });
+      }
     });
 
     test('is idempotent: the same edit on the output changes nothing', () => {
