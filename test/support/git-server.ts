@@ -83,10 +83,10 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
 /** Runs the real `git` CLI (no global/system config, fixed identity); resolves to stdout. */
 export function runGit(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): Promise<string> {
   return new Promise((ok, fail) => {
-    execFile(
+    const child = execFile(
       'git',
       args,
       {
@@ -110,6 +110,7 @@ export function runGit(
         else ok(stdout);
       },
     );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 

@@ -112,7 +112,10 @@ export interface GitRepoSessionOptions {
   readonly onEvent?: (event: GitSessionEvent) => void;
   /** idle timeout of one HTTP request (ms); default 30000 */
   readonly httpTimeoutMs?: number;
-  /** the local copy is rebuilt from scratch once it holds this many packs; default 64 */
+  /**
+   * the local copy is rebuilt from scratch once it holds this many fetched packs, or this many
+   * commits were written into it as loose objects (both only grow); default 64
+   */
   readonly maxPacks?: number;
   /** HTTP client; default isomorphic-git/http/node */
   readonly http?: HttpClient;
@@ -155,6 +158,8 @@ export class GitRepoSession implements ConfigRepo {
   private readonly backoff: BackoffOptions;
   private readonly now: () => number;
   private ready = false;
+  /** commits written into the local copy since it was (re)built */
+  private written = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: GitRepoSessionOptions) {
@@ -370,6 +375,7 @@ export class GitRepoSession implements ConfigRepo {
       if (tree === commit.tree) return undefined;
       const timestamp = Math.floor(this.now() / 1000);
       const sign = (p: Person) => ({ name: p.name, email: p.email, timestamp, timezoneOffset: 0 });
+      this.written += 1;
       return await git.writeCommit({
         fs: this.fs,
         gitdir: this.gitdir,
@@ -537,14 +543,19 @@ export class GitRepoSession implements ConfigRepo {
 
   /** Creates the local object store once; rebuilds it when too many packs piled up. */
   private async ensureLocalCopy(): Promise<void> {
+    const max = this.options.maxPacks ?? 64;
     const packs = this.ready ? countPacks(this.gitdir) : 0;
-    if (this.ready && packs <= (this.options.maxPacks ?? 64)) return;
+    if (this.ready && packs <= max && this.written <= max) return;
     try {
       if (this.ready) {
-        // every fetch adds a pack; state lives in the remote, so the local copy can start over
-        this.emit({ type: 'local-copy-reset', reason: `${packs} packs in the local copy` });
+        // fetches add packs and commits loose objects; state lives in the remote, so start over
+        this.emit({
+          type: 'local-copy-reset',
+          reason: `${packs} packs and ${this.written} commits written in the local copy`,
+        });
         await nodeFs.promises.rm(this.gitdir, { recursive: true, force: true });
         this.cache = {};
+        this.written = 0;
       }
       await nodeFs.promises.mkdir(this.gitdir, { recursive: true });
       if (!nodeFs.existsSync(join(this.gitdir, 'HEAD'))) {

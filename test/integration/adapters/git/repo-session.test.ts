@@ -229,6 +229,15 @@ describe('GitRepoSession against the embedded git server', () => {
     expect(events.map((e) => e.type)).toContain('pushed');
   });
 
+  test('the local copy is rebuilt from the remote once too many packs piled up', async () => {
+    const { s, events } = session(g, dir, { maxPacks: 2 });
+    for (const n of [31, 32, 33]) expect((await s.commit(setReplicas(n))).kind).toBe('committed');
+    expect(await g.gitCli('show', 'main:apps/web/deployment.yaml')).toContain('replicas: 33');
+    expect((await s.snapshot()).head).toBe((await g.gitCli('rev-parse', 'main')).trim());
+    expect(events.filter((e) => e.type === 'local-copy-reset')).toHaveLength(1);
+    expect(await s.commit(setReplicas(34))).toMatchObject({ kind: 'committed' });
+  });
+
   test('pastCommits reads the MAESTRO trailers back, oldest first', async () => {
     let t = Date.UTC(2026, 10, 23, 15, 0, 0);
     const { s } = session(g, dir, { now: () => t });
