@@ -79,9 +79,7 @@ export function registerDemo(program: Command, io: CommandIo, exit: ExitCodeHold
       });
       const collector = flags.summary ? new DemoSummaryCollector(stack) : undefined;
       say(`Dashboard: ${stack.dashboardUrl}`);
-      say(
-        `(the token in the URL is an operator token for this run only; overrides are committed as ${flags.user})`,
-      );
+      say(`(a one-time login link: it opens one operator session; overrides are committed as ${flags.user})`);
       let onSignal: (sig: string) => void = () => undefined;
       let timer: NodeJS.Timeout | undefined;
       const stopped = new Promise<string>((resolveStop) => {
