@@ -181,7 +181,7 @@ function spliceFor(
       edit.missingHint ?? `is not set${isMap(parent) ? '' : ` (${formatPath(parentPath)} is missing too)`}`,
     );
   }
-  return insertion(source.text, parent, key, scalarText(edit.value));
+  return insertion(source.text, parent, scalarText(key), scalarText(edit.value));
 }
 
 /**

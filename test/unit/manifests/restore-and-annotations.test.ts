@@ -106,3 +106,10 @@ describe('annotations', () => {
     );
   });
 });
+
+test('an annotation key that would not read back plain is quoted', () => {
+  const text = 'kind: Deployment\nmetadata:\n  name: web\n  annotations:\n    a: "1"\n';
+  expect(setAnnotation({ file: 'd', text }, { kind: 'Deployment', name: 'web' }, 'true', 'x')).toBe(
+    `${text}    "true": x\n`,
+  );
+});
