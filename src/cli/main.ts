@@ -2,7 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { isMaestroError } from '../core/errors';
 import type { CommandIo, ExitCodeHolder } from './command-context';
 import { registerHpaRecommend } from './commands/hpa-recommend';
-import { notYetImplemented } from './commands/not-yet';
 import { registerSim } from './commands/sim';
 import { registerValidate } from './commands/validate';
 import { registerTrain } from './commands/train';
@@ -11,6 +10,7 @@ import { registerEvalCanary } from './commands/eval-canary';
 import { registerRun } from './commands/run';
 import { registerDemo } from './commands/demo';
 import { registerOverride } from './commands/override';
+import { registerSoak } from './commands/soak';
 import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes';
 
 /**
@@ -32,13 +32,6 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
 
   registerValidate(program, io, exit);
 
-  const later = (name: string, description: string, issue: number) =>
-    program
-      .command(name)
-      .description(description)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(notYetImplemented(io, exit, issue));
   registerRun(program, io, exit);
   registerDemo(program, io, exit);
   registerOverride(program, io, exit);
@@ -47,7 +40,7 @@ export function buildProgram(io: CommandIo, exit: ExitCodeHolder): Command {
   registerTrain(program, io, exit);
   registerEval(program, io, exit);
   registerEvalCanary(program, io, exit);
-  later('soak', 'fault-injection soak of the demo stack in accelerated time', 10);
+  registerSoak(program, io, exit);
   return program;
 }
 

@@ -1,0 +1,118 @@
+import { MaestroError } from '../../core/errors';
+import { createRng } from '../../sim/rng';
+
+/**
+ * The soak's faults and their seeded schedule (`maestro soak --faults`). Same seed, same schedule.
+ * What each fault does is in README "Reliability" and in `FAULT_HELP`.
+ */
+export const FAULTS = [
+  'git-down',
+  'slow-git',
+  'prometheus-down',
+  'prometheus-nan',
+  'human-commits',
+  'bad-yaml',
+  'agent-crash',
+  'replica-race',
+] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const FAULT_HELP: Readonly<Record<Fault, string>> = {
+  'git-down': 'the embedded git server drops every connection for a while (a crashed server)',
+  'slow-git': 'every git request waits 20–150 ms before it is served',
+  'prometheus-down': 'every metrics read fails as an unreachable Prometheus does',
+  'prometheus-nan': 'metrics come back as NaN, or as a series whose last sample is 10 minutes old',
+  'human-commits': 'a person pushes commits (notes in a non-managed file) at random times',
+  'bad-yaml': "a person pushes a commit that breaks a managed file's YAML, and fixes it 2–5 minutes later",
+  'agent-crash':
+    'an agent replica is killed between commit and push (or just after the push reached the server) and restarted',
+  'replica-race': 'two agent replicas run at once (git lease leader election decides who acts)',
+};
+
+/** `all` or a comma list → the faults; an unknown name is INPUT_INVALID listing the supported ones. */
+export function parseFaults(text: string): Fault[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 1 && names[0] === 'all') return [...FAULTS];
+  const unknown = names.filter((n) => !(FAULTS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new MaestroError(
+      'INPUT_INVALID',
+      `--faults: unknown fault ${unknown.map((u) => JSON.stringify(u)).join(', ')}; supported: all, ${FAULTS.join(', ')}`,
+      { data: { field: 'faults', unknown } },
+    );
+  }
+  return [...new Set(names)] as Fault[];
+}
+
+/** A fault window or instant in virtual seconds since the start of the run. */
+export interface FaultEvent {
+  readonly fault: Fault;
+  readonly at: number;
+  /** seconds the fault lasts (0 for instant ones: a human commit, a kill) */
+  readonly durationS: number;
+  /** fault detail: latency ms for slow-git; `nan` | `stale` for prometheus-nan; kill point for agent-crash */
+  readonly detail?: string;
+}
+
+/** Mean virtual seconds between two occurrences of each fault. */
+const MEAN_GAP_S: Readonly<Record<Exclude<Fault, 'replica-race'>, number>> = {
+  'git-down': 900,
+  'slow-git': 600,
+  'prometheus-down': 900,
+  'prometheus-nan': 600,
+  'human-commits': 300,
+  'bad-yaml': 1200,
+  'agent-crash': 420,
+};
+
+/**
+ * Poisson-like arrivals per fault (exponential gaps), each with a seeded duration. The first
+ * `warmupS` seconds are fault-free so both runs start from the same state.
+ */
+export function faultSchedule(
+  faults: readonly Fault[],
+  durationS: number,
+  seed: number | string,
+  warmupS = 120,
+): FaultEvent[] {
+  const rng = createRng(`faults:${seed}`);
+  const out: FaultEvent[] = [];
+  for (const fault of faults) {
+    if (fault === 'replica-race') continue;
+    const gap = MEAN_GAP_S[fault];
+    let t = warmupS + -Math.log(1 - rng.next()) * gap;
+    while (t < durationS) {
+      out.push(eventFor(fault, Math.round(t), () => rng.next()));
+      t += -Math.log(1 - rng.next()) * gap;
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || a.fault.localeCompare(b.fault));
+}
+
+function eventFor(fault: Fault, at: number, r: () => number): FaultEvent {
+  const between = (lo: number, hi: number) => Math.round(lo + (hi - lo) * r());
+  switch (fault) {
+    case 'git-down':
+      return { fault, at, durationS: between(30, 180) };
+    case 'slow-git':
+      return { fault, at, durationS: between(60, 300), detail: String(between(20, 150)) };
+    case 'prometheus-down':
+      return { fault, at, durationS: between(30, 180) };
+    case 'prometheus-nan':
+      return { fault, at, durationS: between(30, 120), detail: r() < 0.5 ? 'nan' : 'stale' };
+    case 'bad-yaml':
+      return { fault, at, durationS: between(120, 300) };
+    case 'agent-crash':
+      return { fault, at, durationS: 0, detail: r() < 0.5 ? 'before-push' : 'after-push' };
+    default:
+      return { fault, at, durationS: 0 };
+  }
+}
+
+/** Is a windowed fault of this kind active at virtual second `t`? */
+export function activeAt(events: readonly FaultEvent[], fault: Fault, t: number): FaultEvent | undefined {
+  return events.find((e) => e.fault === fault && t >= e.at && t < e.at + e.durationS);
+}

@@ -1,0 +1,81 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { CommandIo } from '../../../src/cli/command-context';
+import { main } from '../../../src/cli/main';
+import { FAULTS } from '../../../src/cli/soak/fault-schedule';
+import type { SoakReport } from '../../../src/cli/soak/run-soak';
+
+/**
+ * `maestro soak` in CI size: 10 virtual minutes with every fault (real embedded git server, the
+ * simulator as Flux and cluster, two agent replicas), as fast as the machine goes. The report's
+ * counts are computed from the server repo after the run; every one must be 0, and the schedule
+ * must actually have fired the faults it claims.
+ */
+async function maestro(cwd: string, ...args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd };
+  const code = await main(['node', 'maestro', ...args], io);
+  return { code, stdout: out, stderr: err };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maestro-soak-test-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('maestro soak', () => {
+  test('an unknown fault name exits 2 and lists the supported ones', async () => {
+    const r = await maestro(dir, 'soak', '--duration', '1m', '--faults', 'git-down,cosmic-rays');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown fault "cosmic-rays"');
+    for (const f of FAULTS) expect(r.stderr).toContain(f);
+  });
+
+  test('10 virtual minutes with every fault: all counts 0, faults really fired', async () => {
+    const r = await maestro(
+      dir,
+      'soak',
+      '--duration',
+      '10m',
+      '--speed',
+      '1000',
+      '--seed',
+      '1',
+      '--faults',
+      'all',
+      '--json',
+      's.json',
+    );
+    const report = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')) as SoakReport;
+    expect({ code: r.code, counts: report.counts, details: report.withFaults.details }).toEqual({
+      code: 0,
+      counts: {
+        crashes: 0,
+        lostHumanCommits: 0,
+        forcePushes: 0,
+        actionsOnStaleOrMissingData: 0,
+        duplicateActions: 0,
+        staleDeltas: 0,
+        decisionsOnUnparseableFile: 0,
+        guardrailViolations: 0,
+      },
+      details: expect.any(Object),
+    });
+    const w = report.withFaults;
+    expect(w.agentCommits).toBeGreaterThan(0);
+    expect(w.humanCommitsPushed).toBeGreaterThan(0);
+    expect(w.kills).toBeGreaterThan(0);
+    expect(w.restarts).toBe(w.kills);
+    expect(Object.keys(w.faultEvents).length).toBeGreaterThanOrEqual(4);
+    expect(typeof report.slo.delta).toBe('number');
+    expect(r.stdout).toMatch(/SLO violation minutes: \d+ with faults, \d+ fault-free \(delta -?\d+\)/);
+  }, 120_000);
+});
