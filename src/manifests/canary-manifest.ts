@@ -2,7 +2,7 @@ import { MaestroError } from '../core/errors';
 import { canarySchemaProblems } from './canary-schema';
 import type { NamedObject } from './deployment-manifest';
 import { describeRef, formatPath, type ManifestSource } from './manifest-source';
-import { ObjectFields, entryIndexByName } from './read-fields';
+import { objectFields, entryIndexByName, type ObjectFields } from './read-fields';
 import { editScalars, type EditCheck, type ScalarEdit } from './splice-edit';
 
 /** A reference to another object (`spec.targetRef`, `spec.autoscalerRef`). */
@@ -66,7 +66,7 @@ function defined<T extends object>(o: T): T {
 }
 
 export function readCanary(source: ManifestSource, ref: NamedObject): CanaryState {
-  const f = ObjectFields.of(source, canary(ref));
+  const f = objectFields(source, canary(ref));
   const targetRef = reference(f, 'targetRef');
   if (targetRef === undefined)
     throw f.invalid(['spec', 'targetRef', 'name'], 'is required by the Flagger CRD');
@@ -189,14 +189,14 @@ export function setCanaryWebhookUrl(
 ): string {
   if (!/^https?:\/\/\S+$/.test(url))
     throw new RangeError(`webhook url must be http(s)://…, got ${JSON.stringify(url)}`);
-  const f = ObjectFields.of(source, canary(ref));
+  const f = objectFields(source, canary(ref));
   const i = entryIndexByName(f, WEBHOOKS, webhook, 'webhook');
   return editCanary(source, ref, [{ path: [...WEBHOOKS, i, 'url'], value: url }]);
 }
 
 /** The schema problems of the Canary as it is in the file (empty when valid), for `maestro validate`-like checks. */
 export function validateCanaryManifest(source: ManifestSource, ref: NamedObject) {
-  const f = ObjectFields.of(source, canary(ref));
+  const f = objectFields(source, canary(ref));
   return canarySchemaProblems(f.doc.toJS()).map((p) => ({
     ...p,
     line: f.lineAt(p.at),

@@ -3,7 +3,7 @@ import { locateObject } from './locate-object';
 import type { ManifestSource } from './manifest-source';
 import { offsetOfPath } from './node-position';
 import { parseManifests } from './parse-manifests';
-import { ObjectFields, entryIndexByName } from './read-fields';
+import { objectFields, entryIndexByName } from './read-fields';
 import { editScalars, endOfLastValue, fieldError, sameValue, spliceVerified } from './splice-edit';
 
 /** Which Deployment: by name, and by namespace unless the manifest leaves it to kustomize. */
@@ -31,7 +31,7 @@ const deployment = (ref: NamedObject) => ({ kind: 'Deployment', ...ref });
 const CONTAINERS = ['spec', 'template', 'spec', 'containers'] as const;
 
 export function readDeployment(source: ManifestSource, ref: NamedObject): DeploymentState {
-  const f = ObjectFields.of(source, deployment(ref));
+  const f = objectFields(source, deployment(ref));
   const replicas = f.integer(['spec', 'replicas']);
   const containers: ContainerImage[] = [];
   for (let i = 0; i < f.listLength(CONTAINERS); i += 1) {
@@ -78,7 +78,7 @@ export function setContainerImage(
 ): string {
   if (image.trim() === '' || /\s/.test(image))
     throw new RangeError(`not a container image reference: ${JSON.stringify(image)}`);
-  const f = ObjectFields.of(source, deployment(ref));
+  const f = objectFields(source, deployment(ref));
   const i = entryIndexByName(f, CONTAINERS, container, 'container');
   return editScalars(source, deployment(ref), [{ path: [...CONTAINERS, i, 'image'], value: image }]);
 }

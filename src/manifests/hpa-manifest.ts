@@ -1,7 +1,7 @@
 import { MaestroError } from '../core/errors';
 import type { NamedObject } from './deployment-manifest';
 import type { ManifestSource } from './manifest-source';
-import { ObjectFields } from './read-fields';
+import { objectFields } from './read-fields';
 import { editScalars, type ScalarEdit } from './splice-edit';
 
 /** What the agent reads from a HorizontalPodAutoscaler (autoscaling/v2). */
@@ -16,7 +16,7 @@ export interface HpaState {
 const hpa = (ref: NamedObject) => ({ kind: 'HorizontalPodAutoscaler', ...ref });
 
 export function readHpa(source: ManifestSource, ref: NamedObject): HpaState {
-  const f = ObjectFields.of(source, hpa(ref));
+  const f = objectFields(source, hpa(ref));
   const maxReplicas = f.integer(['spec', 'maxReplicas']);
   if (maxReplicas === undefined) throw f.invalid(['spec', 'maxReplicas'], 'is required by the HPA API');
   const kind = f.string(['spec', 'scaleTargetRef', 'kind']);
@@ -46,7 +46,7 @@ export function setHpaBounds(source: ManifestSource, ref: NamedObject, bounds: H
     if (v !== undefined && (!Number.isInteger(v) || v < 1))
       throw new RangeError(`${key} must be an integer >= 1, got ${v}`);
   }
-  const f = ObjectFields.of(source, hpa(ref));
+  const f = objectFields(source, hpa(ref));
   const min = bounds.minReplicas ?? f.integer(['spec', 'minReplicas']) ?? 1;
   const max = bounds.maxReplicas ?? f.integer(['spec', 'maxReplicas']);
   if (max !== undefined && min > max) {

@@ -16,92 +16,90 @@ import { lineOf, parseManifests } from './parse-manifests';
  * MANIFEST_SCHEMA_INVALID with file, line and path; an absent field is `undefined` (a value, not
  * an error: the reader decides what absence means).
  */
-export class ObjectFields {
-  private constructor(
-    readonly source: ManifestSource,
-    readonly ref: ObjectRef,
-    readonly doc: Document.Parsed,
-    /** 1-based line of the object */
-    readonly line: number,
-    /** the object as plain data, aliases resolved (`getIn` would hand back the Alias node) */
-    private readonly plain: unknown,
-  ) {}
+export interface ObjectFields {
+  readonly source: ManifestSource;
+  readonly ref: ObjectRef;
+  readonly doc: Document.Parsed;
+  /** 1-based line of the object */
+  readonly line: number;
+  /** 1-based line of the field (its key), or of its deepest existing parent */
+  lineAt(path: FieldPath): number;
+  /** MANIFEST_SCHEMA_INVALID for the field, with file, line and path */
+  invalid(path: FieldPath, message: string): MaestroError;
+  number(path: FieldPath): number | undefined;
+  integer(path: FieldPath): number | undefined;
+  string(path: FieldPath): string | undefined;
+  boolean(path: FieldPath): boolean | undefined;
+  /** number of entries of a list; 0 when absent */
+  listLength(path: FieldPath): number;
+  has(path: FieldPath): boolean;
+}
 
-  static of(source: ManifestSource, ref: ObjectRef): ObjectFields {
-    const found = locateObject(source, parseManifests(source), ref);
-    return new ObjectFields(source, ref, found.doc, found.line, found.doc.toJS() as unknown);
-  }
+/** The fields of the one object `ref` in `source` (throws when it is not there exactly once). */
+export function objectFields(source: ManifestSource, ref: ObjectRef): ObjectFields {
+  const { doc, line } = locateObject(source, parseManifests(source), ref);
+  // Plain data with aliases resolved (`getIn` would hand back the Alias node).
+  const plain = doc.toJS() as unknown;
 
-  lineAt(path: FieldPath): number {
-    return lineOf(this.source.text, offsetOfPath(this.doc, path) ?? 0);
-  }
-
-  invalid(path: FieldPath, message: string): MaestroError {
-    const line = this.lineAt(path);
-    return new MaestroError(
-      'MANIFEST_SCHEMA_INVALID',
-      `${this.source.file}:${line}: ${describeRef(this.ref)}: ${formatPath(path)} ${message}; fix the manifest.`,
-      {
-        data: {
-          file: this.source.file,
-          line,
-          kind: this.ref.kind,
-          namespace: this.ref.namespace,
-          name: this.ref.name,
-          path: formatPath(path),
-        },
-      },
-    );
-  }
-
-  private value(path: FieldPath): unknown {
-    let v: unknown = this.plain;
+  const value = (path: FieldPath): unknown => {
+    let v: unknown = plain;
     for (const part of path) {
       if (v === null || typeof v !== 'object') return undefined;
       v = (v as Record<string | number, unknown>)[part];
     }
     return v === null ? undefined : v;
-  }
+  };
+  const lineAt = (path: FieldPath): number => lineOf(source.text, offsetOfPath(doc, path) ?? 0);
+  const invalid = (path: FieldPath, message: string): MaestroError => {
+    const at = lineAt(path);
+    return new MaestroError(
+      'MANIFEST_SCHEMA_INVALID',
+      `${source.file}:${at}: ${describeRef(ref)}: ${formatPath(path)} ${message}; fix the manifest.`,
+      {
+        data: {
+          file: source.file,
+          line: at,
+          kind: ref.kind,
+          namespace: ref.namespace,
+          name: ref.name,
+          path: formatPath(path),
+        },
+      },
+    );
+  };
+  const typed =
+    <T>(test: (v: unknown) => v is T, expected: string) =>
+    (path: FieldPath): T | undefined => {
+      const v = value(path);
+      if (v === undefined) return undefined;
+      if (!test(v)) throw invalid(path, `must be ${expected}, found ${JSON.stringify(v)}`);
+      return v;
+    };
+  const number = typed((v): v is number => typeof v === 'number' && Number.isFinite(v), 'a number');
 
-  number(path: FieldPath): number | undefined {
-    const v = this.value(path);
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      throw this.invalid(path, `must be a number, found ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  integer(path: FieldPath): number | undefined {
-    const v = this.number(path);
-    if (v !== undefined && !Number.isInteger(v)) throw this.invalid(path, `must be an integer, found ${v}`);
-    return v;
-  }
-
-  string(path: FieldPath): string | undefined {
-    const v = this.value(path);
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw this.invalid(path, `must be a string, found ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  boolean(path: FieldPath): boolean | undefined {
-    const v = this.value(path);
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') throw this.invalid(path, `must be true or false, found ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  /** Number of entries of a list; 0 when absent. */
-  listLength(path: FieldPath): number {
-    const v = this.value(path);
-    if (v === undefined) return 0;
-    if (!Array.isArray(v)) throw this.invalid(path, 'must be a list');
-    return v.length;
-  }
-
-  has(path: FieldPath): boolean {
-    return this.value(path) !== undefined;
-  }
+  return {
+    source,
+    ref,
+    doc,
+    line,
+    lineAt,
+    invalid,
+    number,
+    integer: (path) => {
+      const v = number(path);
+      if (v !== undefined && !Number.isInteger(v)) throw invalid(path, `must be an integer, found ${v}`);
+      return v;
+    },
+    string: typed((v): v is string => typeof v === 'string', 'a string'),
+    boolean: typed((v): v is boolean => typeof v === 'boolean', 'true or false'),
+    listLength: (path) => {
+      const v = value(path);
+      if (v === undefined) return 0;
+      if (!Array.isArray(v)) throw invalid(path, 'must be a list');
+      return v.length;
+    },
+    has: (path) => value(path) !== undefined,
+  };
 }
 
 /** Index of the one list entry at `listPath` whose `name` is `name`; errors when none or several. */
