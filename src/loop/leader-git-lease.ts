@@ -53,7 +53,30 @@ export class GitLeaseElector implements LeaderElector {
     this.renewFraction = options.renewFraction ?? 0.5;
   }
 
+  /**
+   * Between reads, the lease last seen decides without git I/O: a holder need not look before its
+   * renewal point, a follower not before the holder's lease expires (client-go's elector likewise
+   * acts on its cached record between RetryPeriods). Safe because every commit is fenced on the
+   * lease in its own base (`holdsAt`), not on this cache.
+   */
+  private lastSeen?: Lease;
+
   async tick(nowMs: number): Promise<Leadership> {
+    const cached = this.lastSeen
+      ? judgeLease(this.lastSeen, this.identity, nowMs, this.renewFraction)
+      : undefined;
+    const l = this.lastSeen;
+    if (l && cached?.kind === 'mine' && !cached.renew) {
+      return { leader: true, term: l.term, expiresAt: l.renewedAt + l.durationMs, acquired: false };
+    }
+    if (l && cached?.kind === 'other') {
+      return {
+        leader: false,
+        holder: cached.holder,
+        expiresAt: cached.expiresAt,
+        reason: `lease held by ${cached.holder}`,
+      };
+    }
     let seen: Lease | undefined;
     let wrote: Lease | undefined;
     let outcome: CommitOutcome;
@@ -72,9 +95,11 @@ export class GitLeaseElector implements LeaderElector {
         };
       });
     } catch (e) {
+      this.lastSeen = undefined;
       const reason = isMaestroError(e) ? `${e.code}: ${e.message}` : String(e);
       return { leader: false, reason: `lease arbiter unreachable (${reason})` };
     }
+    this.lastSeen = outcome.kind === 'committed' && wrote ? wrote : seen;
     if (outcome.kind === 'committed' && wrote) {
       return {
         leader: true,
