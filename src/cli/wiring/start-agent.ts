@@ -11,6 +11,7 @@ import { AgentMetrics } from '../../server/agent-metrics';
 import { startAgentServer, type AgentServer } from '../../server/agent-server';
 import type { CommitDetails } from '../../server/app';
 import { TokenBook, type TokenEntry } from '../../server/auth';
+import { onnxPolicyFactory } from '../../adapters/onnx/onnx-policy';
 import { loopTargets } from './loop-targets';
 import { policyResolver, type PolicyResolverOptions } from './policy-resolver';
 
@@ -36,7 +37,7 @@ export interface AgentParts {
   readonly commitUrl?: (sha: string) => string | undefined;
   readonly describeCommit?: (sha: string) => Promise<CommitDetails | undefined>;
   readonly policyFactories?: PolicyFactories;
-  /** builds `onnx:` policies (src/adapters/onnx), see policy-resolver.ts */
+  /** builds `onnx:` policies; default: src/adapters/onnx (see policy-resolver.ts) */
   readonly onnx?: PolicyResolverOptions['onnx'];
   /** folder relative model paths are resolved against (the config file's folder) */
   readonly baseDir?: string;
@@ -63,7 +64,8 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
       metrics: parts.metrics,
       policies: policyResolver(targets, {
         ...(parts.policyFactories ? { factories: parts.policyFactories } : {}),
-        ...(parts.onnx ? { onnx: parts.onnx } : {}),
+        // inference latency is wall time, whatever clock the loop runs on
+        onnx: parts.onnx ?? ((path, o) => onnxPolicyFactory({ ...o, now: () => Date.now() })(path)),
         ...(parts.baseDir ? { baseDir: parts.baseDir } : {}),
         onnxLimits: Object.fromEntries(
           config.targets.map((t) => [
