@@ -69,8 +69,8 @@ const MEAN_GAP_S: Readonly<Record<Exclude<Fault, 'replica-race'>, number>> = {
 };
 
 /**
- * Poisson-like arrivals per fault (exponential gaps), each with a seeded duration. The first
- * `warmupS` seconds are fault-free so both runs start from the same state.
+ * Poisson arrivals per fault (exponential gaps, means in MEAN_GAP_S), each with a seeded duration;
+ * every requested fault occurs at least once. The first `warmupS` seconds are fault-free.
  */
 export function faultSchedule(
   faults: readonly Fault[],
@@ -84,9 +84,16 @@ export function faultSchedule(
     if (fault === 'replica-race') continue;
     const gap = MEAN_GAP_S[fault];
     let t = warmupS + -Math.log(1 - rng.next()) * gap;
+    let fired = 0;
     while (t < durationS) {
       out.push(eventFor(fault, Math.round(t), () => rng.next()));
+      fired++;
       t += -Math.log(1 - rng.next()) * gap;
+    }
+    if (fired === 0 && durationS > warmupS) {
+      // a short run still sees every fault it asked for: once, somewhere in the first 3/4 after warm-up
+      const at = warmupS + rng.next() * 0.75 * (durationS - warmupS);
+      out.push(eventFor(fault, Math.round(at), () => rng.next()));
     }
   }
   return out.sort((a, b) => a.at - b.at || a.fault.localeCompare(b.fault));

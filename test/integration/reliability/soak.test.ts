@@ -74,7 +74,8 @@ describe('maestro soak', () => {
     expect(w.humanCommitsPushed).toBeGreaterThan(0);
     expect(w.kills).toBeGreaterThan(0);
     expect(w.restarts).toBe(w.kills);
-    expect(Object.keys(w.faultEvents).length).toBeGreaterThanOrEqual(4);
+    // every fault fired (replica-race is not an event: two replicas ran throughout)
+    expect(Object.keys(w.faultEvents).sort()).toEqual(FAULTS.filter((f) => f !== 'replica-race').sort());
     expect(typeof report.slo.delta).toBe('number');
     expect(r.stdout).toMatch(/SLO violation minutes: \d+ with faults, \d+ fault-free \(delta -?\d+\)/);
   }, 120_000);
