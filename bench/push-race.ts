@@ -152,9 +152,9 @@ async function main(): Promise<void> {
         [4, 8],
       ]
     : [
-        [1, 60],
-        [4, 60],
-        [8, 60],
+        [1, 40],
+        [4, 40],
+        [8, 40],
       ];
   const results: RaceResult[] = [];
   for (const [writers, cycles] of plan) {
