@@ -1,5 +1,6 @@
 import { encodeFeatures, featureCard } from '../core/features';
 import { CANARY_ACTIONS, CanaryEnv, drawRelease } from '../sim/env/canary-env';
+import { DEFAULT_CANARY_WEIGHTS, type CanaryRewardWeights } from '../sim/reward';
 import { createRng } from '../sim/rng';
 import type { TrainingEnv, TrainingStep } from './ppo';
 
@@ -13,9 +14,9 @@ import type { TrainingEnv, TrainingStep } from './ppo';
  * the simulator's release distribution (half bad; error regressions +0.2..10 %, latency ×1.1..3,
  * the small ones subtle).
  *
- * Reward (src/sim/reward.ts canaryReward): −0.01 per tick, −5 × the canary's error share of traffic
- * (bad-version requests served), +1 for promoting a good / rolling back a bad release, −3 for
- * promoting a bad one, −1 for rolling back a good one. Ticks where Flagger's own checks hold the
+ * Reward (src/sim/reward.ts canaryReward, weights TRAINING_CANARY_WEIGHTS): −0.01 per tick, −5 × the
+ * canary's error share of traffic (bad-version requests served), +1 for promoting a good / rolling
+ * back a bad release, −10 for promoting a bad one, −3 for rolling back a good one. Ticks where Flagger's own checks hold the
  * weight cost only the tick, and a fault the agent could not prevent is not penalised beyond it.
  */
 export const CANARY_MODEL_ANALYSIS = Object.freeze({
@@ -25,9 +26,21 @@ export const CANARY_MODEL_ANALYSIS = Object.freeze({
   threshold: 5,
 });
 
+/**
+ * The simulator's canary reward with the wrong outcomes weighted up (promoting a bad release 3 → 10,
+ * rolling back a good one 1 → 3): the shipped policy must make neither mistake, and the default
+ * weights let the policy gamble on subtle regressions.
+ */
+export const TRAINING_CANARY_WEIGHTS: CanaryRewardWeights = Object.freeze({
+  ...DEFAULT_CANARY_WEIGHTS,
+  wrongPromote: 10,
+  wrongRollback: 3,
+});
+
 export interface CanaryTrainingOptions {
   readonly badProbability?: number;
   readonly maxSteps?: number;
+  readonly weights?: CanaryRewardWeights;
 }
 
 export class CanaryTrainingEnv implements TrainingEnv {
@@ -52,6 +65,7 @@ export class CanaryTrainingEnv implements TrainingEnv {
       maxWeight: CANARY_MODEL_ANALYSIS.maxWeight,
       threshold: CANARY_MODEL_ANALYSIS.threshold,
       maxSteps: this.o.maxSteps ?? 20,
+      weights: this.o.weights ?? TRAINING_CANARY_WEIGHTS,
     });
     await this.env.reset({ seed });
     return this.observe();

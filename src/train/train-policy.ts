@@ -5,7 +5,7 @@ import {
   AutoscaleTrainingEnv,
   TRAINING_AUTOSCALE_WEIGHTS,
 } from './autoscale-training-env';
-import { CANARY_MODEL_ANALYSIS, CanaryTrainingEnv } from './canary-training-env';
+import { CANARY_MODEL_ANALYSIS, CanaryTrainingEnv, TRAINING_CANARY_WEIGHTS } from './canary-training-env';
 import { exportActorCriticOnnx } from './onnx-export';
 import {
   DEFAULT_PPO,
@@ -164,6 +164,7 @@ export async function trainPolicy(
           : {
               env: 'CanaryEnv (src/sim/env), domain-randomised (src/train/canary-training-env.ts)',
               analysis: CANARY_MODEL_ANALYSIS,
+              rewardWeights: TRAINING_CANARY_WEIGHTS,
             },
       reward:
         req.kind === 'autoscale'

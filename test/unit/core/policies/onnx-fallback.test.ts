@@ -1,0 +1,120 @@
+import type { Action } from '../../../../src/core/action';
+import { createModelPolicy, judgeModelAnswer } from '../../../../src/core/policies/onnx-fallback';
+import { createPolicy } from '../../../../src/core/policies/policy-registry';
+import type { ModelRunner } from '../../../../src/core/ports';
+import { AutoscaleEnv } from '../../../../src/sim/env/autoscale-env';
+
+const actions: Action[] = [{ type: 'replicas', delta: -1 }, { type: 'hold' }, { type: 'replicas', delta: 2 }];
+
+/** A runner that answers fixed probabilities (the onnxruntime one is tested in test/integration). */
+function runner(probs: number[], fail?: string): ModelRunner {
+  return {
+    inputLength: 26,
+    actionCount: probs.length,
+    modelHash: 'f'.repeat(64),
+    run: (features) => {
+      if (features.length !== 26) throw new Error('wrong width');
+      if (fail) return Promise.reject(new Error(fail));
+      return Promise.resolve({ probs: Float32Array.from(probs) });
+    },
+  };
+}
+
+const env = new AutoscaleEnv({ scenario: 'spike' });
+env.reset({ seed: 3 });
+const obs = env.toCoreObservation();
+const ctx = { nowMs: obs.at, minReplicas: 1, maxReplicas: 30, sloP95Ms: 250, sloErrorRate: 0.01 };
+const base = {
+  name: 'onnx:m.onnx',
+  featureSet: 'autoscale' as const,
+  actions,
+  fallback: createPolicy('hpa'),
+  now: () => 0,
+};
+
+describe('judgeModelAnswer', () => {
+  const limits = { minConfidence: 0.5, latencyBudgetMs: 50 };
+  it('takes the most probable action when confident and fast', () => {
+    expect(judgeModelAnswer({ probs: [0.1, 0.2, 0.7], latencyMs: 3 }, limits)).toEqual({
+      kind: 'model',
+      index: 2,
+      confidence: expect.closeTo(0.7, 6),
+    });
+  });
+  it('confidence exactly at the threshold is enough; just below is not', () => {
+    expect(judgeModelAnswer({ probs: [0.5, 0.25, 0.25], latencyMs: 0 }, limits).kind).toBe('model');
+    expect(judgeModelAnswer({ probs: [0.49, 0.26, 0.25], latencyMs: 0 }, limits)).toMatchObject({
+      kind: 'fallback',
+      reason: 'confidence 0.49 below minConfidence 0.5',
+    });
+  });
+  it('over the latency budget falls back even when confident', () => {
+    expect(judgeModelAnswer({ probs: [1, 0, 0], latencyMs: 50.5 }, limits)).toMatchObject({
+      kind: 'fallback',
+      reason: 'inference took 50.5 ms, over the 50 ms budget',
+    });
+  });
+  it('NaN probabilities fall back', () => {
+    expect(judgeModelAnswer({ probs: [NaN, NaN, NaN], latencyMs: 0 }, limits).kind).toBe('fallback');
+  });
+});
+
+describe('createModelPolicy', () => {
+  it('decides with the model and records its hash', async () => {
+    const p = createModelPolicy({ ...base, runner: () => Promise.resolve(runner([0.05, 0.05, 0.9])) });
+    const out = await p.decide(obs, ctx);
+    expect(out.action).toEqual({ type: 'replicas', delta: 2 });
+    expect(out.ref).toEqual({ name: 'onnx:m.onnx', modelHash: 'f'.repeat(64) });
+    expect(out.confidence).toBeCloseTo(0.9, 6);
+  });
+
+  it.each([
+    [
+      'load failure',
+      () => Promise.resolve({ error: 'file not found' }),
+      /^model not loaded: file not found$/,
+    ],
+    ['inference error', () => Promise.resolve(runner([1, 0, 0], 'boom')), /^inference failed: boom$/],
+    ['low confidence', () => Promise.resolve(runner([0.4, 0.3, 0.3])), /^confidence 0\.40 below/],
+  ])('%s → the hpa baseline decides and the ref says why', async (_label, r, reason) => {
+    const p = createModelPolicy({ ...base, runner: r as never });
+    const hpa = await createPolicy('hpa').decide(obs, ctx);
+    const out = await p.decide(obs, ctx);
+    expect(out.action).toEqual(hpa.action);
+    expect(out.ref?.name).toBe('hpa');
+    expect(out.ref?.fallback?.from).toBe('onnx:m.onnx');
+    expect(out.ref?.fallback?.reason).toMatch(reason);
+    expect(out.explanation[0]).toMatch(/^onnx:m\.onnx not used/);
+  });
+
+  it('latency is measured with the injected clock', async () => {
+    let t = 0;
+    const p = createModelPolicy({
+      ...base,
+      now: () => (t += 100),
+      latencyBudgetMs: 99,
+      runner: () => Promise.resolve(runner([0, 0, 1])),
+    });
+    expect((await p.decide(obs, ctx)).ref?.fallback?.reason).toBe(
+      'inference took 100.0 ms, over the 99 ms budget',
+    );
+  });
+
+  it('a canary observation given to an autoscale model falls back', async () => {
+    const p = createModelPolicy({
+      ...base,
+      fallback: createPolicy('flagger'),
+      runner: () => Promise.resolve(runner([0, 0, 1])),
+    });
+    const canaryObs = { ...obs, kind: 'flagger-canary' as const };
+    const out = await p.decide(canaryObs, ctx);
+    expect(out.ref?.fallback?.reason).toMatch(/trained for autoscale targets, not flagger-canary/);
+  });
+
+  it("keeps the fallback's memory current while the model decides", async () => {
+    const p = createModelPolicy({ ...base, runner: () => Promise.resolve(runner([0, 0, 1])) });
+    const out = await p.decide(obs, ctx);
+    const hpa = await createPolicy('hpa').decide(obs, ctx);
+    expect(out.state).toEqual({ fallback: hpa.state });
+  });
+});
