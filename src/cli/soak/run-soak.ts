@@ -287,8 +287,10 @@ async function runOnce(
           return next === undefined ? null : { files: [{ path, content: next }], message };
         });
         if (r.kind === 'committed') humanShas.push(r.sha);
+        return true;
       } catch {
         // git is down: the person's push failed and they know it; nothing is lost
+        return false;
       }
     };
     const BROKEN = '\nbroken: [this line is not valid YAML\n';
@@ -339,13 +341,15 @@ async function runOnce(
           };
         }
       }
-      while (badYamlFixes.length > 0 && badYamlFixes[0]! <= now) {
+      if (badYamlFixes.length > 0 && badYamlFixes[0]! <= now) {
         badYamlFixes.shift();
-        await humanCommit(
+        // the person keeps trying until the fix is pushed (git may be down right now)
+        const pushed = await humanCommit(
           (text) => (text?.includes(BROKEN) ? text.replace(BROKEN, '') : undefined),
           brokenFile,
           `fix ${brokenFile}`,
         );
+        if (!pushed) badYamlFixes.unshift(now + cycleS);
       }
       // the replicas' cycles, concurrently
       const ticks = await Promise.all(
