@@ -44,8 +44,12 @@ metadata:
   name: checkout
 spec:
   targetRef: { apiVersion: apps/v1, kind: Deployment, name: checkout }
+  service:
+    port: 80
+  skipAnalysis: false # a forced promote sets this
   analysis:
     interval: 1m
+    threshold: 5
     stepWeight: 10
     maxWeight: 50
 `;
