@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { GitHubPullRequests } from '../../adapters/github/pull-requests';
-import { GitRepoSession, type PushMode } from '../../adapters/git/repo-session';
+import { pushModeFor } from '../wiring/push-mode';
+import { GitRepoSession } from '../../adapters/git/repo-session';
 import { loadConfig } from '../../config/load-config';
 import type { MaestroConfig } from '../../config/schema';
 import { formatOverrideCommit, formatPerson, parsePerson } from '../../core/commit-message';
@@ -195,22 +195,6 @@ function overrideCommitPlanner(
       manifests,
       messages,
     })(snapshot, attempt);
-  };
-}
-
-function pushModeFor(config: MaestroConfig, token: string | undefined, redactor: Redactor): PushMode {
-  if (config.git.pushMode !== 'pull-request') return { kind: 'direct' };
-  const gh = config.git.github;
-  if (!gh) throw new MaestroError('CONFIG_INVALID', 'git.github: required when pushMode is pull-request');
-  return {
-    kind: 'pull-request',
-    pullRequests: new GitHubPullRequests({
-      owner: gh.owner,
-      repo: gh.repo,
-      apiUrl: gh.apiUrl,
-      ...(token ? { token } : {}),
-      redactor,
-    }),
   };
 }
 
