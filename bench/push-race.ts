@@ -153,8 +153,8 @@ async function main(): Promise<void> {
       ]
     : [
         [1, 40],
-        [4, 40],
-        [8, 40],
+        [4, 20],
+        [8, 20],
       ];
   const results: RaceResult[] = [];
   for (const [writers, cycles] of plan) {
