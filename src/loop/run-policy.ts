@@ -20,7 +20,7 @@ export async function runPolicy(
 ): Promise<PolicyResult> {
   try {
     const output = await pair.primary.decide(observation, context);
-    return { output, ref: { name: pair.primary.name } };
+    return { output, ref: output.ref ?? { name: pair.primary.name } };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     const output = await pair.fallback.decide(observation, context);
