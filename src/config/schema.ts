@@ -208,6 +208,23 @@ export const configSchema = z
         gateSecretEnv: envName.optional(),
       })
       .prefault({}),
+    /**
+     * Several replicas (README "Reliability"): when enabled, `maestro run` acts only while it holds
+     * the git lease (src/loop/leader-git-lease.ts); followers keep serving the API and answer gates
+     * fail-closed. Default: disabled (one replica).
+     */
+    ha: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** lease duration (s); a crashed leader is replaced after at most this plus one cycle; default 60 */
+        leaseSeconds: z.number().positive().default(60),
+        /** this replica's name in the lease ([A-Za-z0-9_.@-]+); default `<hostname>-<pid>` */
+        identity: z
+          .string()
+          .regex(/^[\w.@-]+$/, 'letters, digits, _ . @ - only (it is written into the lease file)')
+          .optional(),
+      })
+      .prefault({}),
     targets: z.array(targetSchema).min(1, 'list at least one target'),
   })
   .superRefine((c, ctx) => {
@@ -222,6 +239,14 @@ export const configSchema = z
         });
       } else seen.set(t.name, i);
     });
+    // the leader renews once less than half the lease is left, and it looks once per cycle
+    if (c.ha.enabled && c.ha.leaseSeconds < 3 * c.cycleIntervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ha', 'leaseSeconds'],
+        message: `must be at least 3 × cycleIntervalSeconds (${3 * c.cycleIntervalSeconds}): the leader renews once per cycle`,
+      });
+    }
     if (c.git.pushMode === 'pull-request' && !c.git.github) {
       ctx.addIssue({
         code: 'custom',

@@ -114,6 +114,15 @@ export function formatOverrideCommit(input: OverrideCommitInput, options: Messag
   return finish([singleLine(subject), body, formatTrailers(trailers)], options);
 }
 
+/**
+ * The person's reason of an override commit: the body's `Reason: …` line that
+ * `formatOverrideCommit` writes (single line), or undefined when the override gave none.
+ */
+export function overrideReasonOf(message: string): string | undefined {
+  const m = /^Reason: (.+)$/m.exec(message.replace(/\r\n/g, '\n'));
+  return m ? m[1]!.trim() : undefined;
+}
+
 /** `Name <email>` */
 export function formatPerson(p: Person): string {
   return `${singleLine(p.name)} <${singleLine(p.email)}>`;

@@ -579,7 +579,14 @@ export class ControlLoop {
       const result = { target: '*', action: req.action, message: `all targets ${req.action}d by ${by.name}` };
       this.state.publish({
         type: 'override',
-        override: { target: '*', action: req.action, by: by.name, at: now, result: result.message },
+        override: {
+          target: '*',
+          action: req.action,
+          by: by.name,
+          at: now,
+          result: result.message,
+          ...(req.reason ? { reason: req.reason } : {}),
+        },
       });
       this.state.publish({ type: 'status', status: this.status() });
       for (const rt of this.runtimes.values()) this.publishTarget(rt);
@@ -617,7 +624,7 @@ export class ControlLoop {
       });
       if (req.action === 'rollback') {
         rt.forcedRollback = { checksum, by };
-        return this.noteRollback(rt, by, `force rollback of checksum ${checksum}`, now);
+        return this.noteRollback(rt, by, `force rollback of checksum ${checksum}`, now, req.reason);
       }
       rt.forcedPromote = { checksum, by };
     }
@@ -645,6 +652,7 @@ export class ControlLoop {
         at: now,
         ...(sha ? { sha } : {}),
         result: message,
+        ...(req.reason ? { reason: req.reason } : {}),
       },
     });
     this.publishTarget(rt);
@@ -652,12 +660,25 @@ export class ControlLoop {
   }
 
   /** A forced rollback acts through the gate at once; its commit (the template revert) follows the rollback. */
-  private noteRollback(rt: TargetRuntime, by: Person, description: string, now: number): OverrideResult {
+  private noteRollback(
+    rt: TargetRuntime,
+    by: Person,
+    description: string,
+    now: number,
+    reason?: string,
+  ): OverrideResult {
     const target = rt.target.ref.name;
     const message = `${target}: ${description} requested by ${by.name}; Flagger rolls back on its next tick`;
     this.state.publish({
       type: 'override',
-      override: { target, action: 'rollback', by: by.name, at: now, result: message },
+      override: {
+        target,
+        action: 'rollback',
+        by: by.name,
+        at: now,
+        result: message,
+        ...(reason ? { reason } : {}),
+      },
     });
     this.publishTarget(rt);
     return { target, action: 'rollback', message };

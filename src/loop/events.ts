@@ -119,6 +119,8 @@ export interface OverrideView {
   readonly at: number;
   readonly sha?: string;
   readonly result: string;
+  /** why, in the person's words */
+  readonly reason?: string;
 }
 
 export type LoopEvent =

@@ -18,6 +18,9 @@ export type GatedTick =
  */
 export class LeaderGatedLoop {
   private loop?: ControlLoop;
+  private last?: Leadership;
+  private running = false;
+  private inFlight?: Promise<void>;
 
   constructor(
     private readonly elector: LeaderElector,
@@ -30,8 +33,14 @@ export class LeaderGatedLoop {
     return this.loop;
   }
 
+  /** what the last tick learned; undefined before the first */
+  get leadership(): Leadership | undefined {
+    return this.last;
+  }
+
   async tick(): Promise<GatedTick> {
     const leadership = await this.elector.tick(this.clock.now());
+    this.last = leadership;
     if (!leadership.leader) {
       this.loop = undefined;
       return { role: 'follower', leadership };
@@ -44,5 +53,37 @@ export class LeaderGatedLoop {
     }
     await this.loop.runCycle();
     return { role: 'leader', leadership, fresh };
+  }
+
+  /**
+   * Ticks until stop(), one tick every `intervalMs` (the loop's cycle interval: the leader runs one
+   * cycle per tick, a follower looks at the lease). A tick that throws (the history read while
+   * taking over failed) is reported and the loop dropped, so the next tick as leader restores again.
+   */
+  start(intervalMs: number, onError: (e: unknown) => void, onTick?: (t: GatedTick) => void): void {
+    if (this.running) return;
+    this.running = true;
+    const run = async () => {
+      while (this.running) {
+        const t0 = this.clock.now();
+        try {
+          const t = await this.tick();
+          onTick?.(t);
+        } catch (e) {
+          this.loop = undefined;
+          onError(e);
+        }
+        if (!this.running) break;
+        await this.clock.sleep(Math.max(0, intervalMs - (this.clock.now() - t0)));
+      }
+    };
+    this.inFlight = run();
+  }
+
+  /** Stops after the tick in flight; the lease is left to expire (a successor takes over then). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.inFlight;
+    this.loop = undefined;
   }
 }

@@ -87,6 +87,12 @@ export interface PastCommit {
   readonly action?: Action;
   readonly decisionId?: string;
   readonly override?: boolean;
+  /** the person of an override, `Name <email>` (the `Maestro-Override` trailer) */
+  readonly overrideBy?: string;
+  /** the raw `Maestro-Action` value (`pause`, `resume`, `replicas 4→6`, …) */
+  readonly actionText?: string;
+  /** an override's reason, in the person's words */
+  readonly reason?: string;
 }
 
 /** Rebuilds the loop's memory after a restart. */

@@ -8,7 +8,8 @@ import type { Person } from '../core/ports';
 import type { Redactor } from '../core/redact';
 import type { AgentState } from '../loop/agent-state';
 import type { OverrideRequest, OverrideResult } from '../loop/control-loop';
-import { GATE_NAMES, type GateBook, type GateName } from '../loop/gate-book';
+import { GATE_NAMES, type GateAnswer, type GateBook, type GateName } from '../loop/gate-book';
+import { OverrideAudit } from '../loop/override-audit';
 import type { AgentMetrics } from './agent-metrics';
 import { allows, bearerToken, originAllowed, secretMatches, type Principal, type TokenBook } from './auth';
 import {
@@ -18,6 +19,7 @@ import {
   issuesOf,
   limitQuery,
   overrideBody,
+  overridesQuery,
   targetName,
 } from './bodies';
 import type { ErrorBody, Role } from './protocol';
@@ -66,6 +68,26 @@ export interface AppDeps {
   readonly uplotDir?: string;
   /** reads one commit of the config repo for the dashboard's commit links */
   readonly describeCommit?: (sha: string) => Promise<CommitDetails | undefined>;
+  /**
+   * The override audit trail (rebuilt from git on start, see src/loop/override-audit.ts); default:
+   * only the overrides this app's state publishes from now on.
+   */
+  readonly overrides?: OverrideAudit;
+  /** several replicas: this replica's leadership, shown in /api/status and /readyz */
+  readonly leadership?: () => LeadershipView;
+}
+
+/** `ha` in /api/status and /readyz (README "Reliability → Several replicas"). */
+export interface LeadershipView {
+  readonly identity: string;
+  readonly leader: boolean;
+  /** the lease holder as last seen (this replica when leader) */
+  readonly holder?: string;
+  /** ms since epoch the lease last seen expires */
+  readonly expiresAt?: number;
+  readonly term?: number;
+  /** why not leader */
+  readonly reason?: string;
 }
 
 /** The header Flagger's webhooks carry the shared secret in (or metadata `gateSecret`). */
@@ -97,6 +119,7 @@ export function createApp(deps: AppDeps): express.Express {
   const overrideBuckets = new TokenBuckets(deps.overrideRateLimit ?? { perSecond: 1, burst: 10 }, deps.now);
   const dashboardDir = deps.dashboardDir ?? findDashboardDir(__dirname);
   const uplotDir = deps.uplotDir ?? join(require.resolve('uplot/package.json'), '..', 'dist');
+  const audit = deps.overrides ?? liveOverrideAudit(deps.state);
 
   const fail = (
     res: Response,
@@ -164,7 +187,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.control.ready;
-    res.status(ready ? 200 : 503).json({ ready, cycles: deps.state.status().cycles });
+    // a follower replica is healthy and ready (it serves the API); `leader` says which one acts
+    res.status(ready ? 200 : 503).json({
+      ready,
+      cycles: deps.state.status().cycles,
+      ...(deps.leadership ? { leader: deps.leadership().leader } : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
@@ -193,7 +221,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   api.get('/status', need('viewer'), (_req, res) => {
-    res.json(deps.state.status());
+    res.json({ ...deps.state.status(), ...(deps.leadership ? { ha: deps.leadership() } : {}) });
   });
   api.get('/me', need('viewer'), (_req, res) => {
     const p = (res.locals as Locals).principal!;
@@ -235,6 +263,16 @@ export function createApp(deps: AppDeps): express.Express {
     const details = deps.describeCommit ? await deps.describeCommit(known?.sha ?? sha) : undefined;
     if (!details && !known) return fail(res, 404, 'NOT_FOUND', `no commit ${sha}`);
     res.json({ commit: known, details });
+  });
+
+  api.get('/overrides', need('viewer'), (req, res) => {
+    const q = parse(overridesQuery, req.query, res, 'query');
+    if (!q) return;
+    res.json({
+      overrides: audit.list(
+        q.target !== undefined ? { target: q.target, limit: q.limit } : { limit: q.limit },
+      ),
+    });
   });
 
   // ---------------------------------------------------------------- overrides (operator)
@@ -301,17 +339,25 @@ export function createApp(deps: AppDeps): express.Express {
         return fail(res, 401, 'AUTH_REQUIRED', `gate calls need the shared secret (${GATE_SECRET_HEADER})`);
       }
     }
-    const answer = deps.control.gates.answer(
-      gate,
-      {
-        name: body.name,
-        namespace: body.namespace,
-        checksum: body.checksum,
-        ...(body.phase !== undefined ? { phase: body.phase } : {}),
-      },
-      deps.now(),
-      deps.control.shadow,
-    );
+    // several replicas: only the leader's verdicts count; a follower holds (fails closed)
+    const lead = deps.leadership?.();
+    const answer: GateAnswer =
+      lead && !lead.leader && !deps.control.shadow
+        ? {
+            allowed: false,
+            reason: `replica ${lead.identity} is not the leader${lead.holder !== undefined ? ` (${lead.holder} is)` : ''}: hold`,
+          }
+        : deps.control.gates.answer(
+            gate,
+            {
+              name: body.name,
+              namespace: body.namespace,
+              checksum: body.checksum,
+              ...(body.phase !== undefined ? { phase: body.phase } : {}),
+            },
+            deps.now(),
+            deps.control.shadow,
+          );
     deps.metrics.gateAnswered(gate, answer.allowed);
     log.debug({ gate, canary: `${body.namespace}/${body.name}`, checksum: body.checksum, ...answer }, 'gate');
     res.status(answer.allowed ? 200 : 403).json(answer);
@@ -344,6 +390,14 @@ export function createApp(deps: AppDeps): express.Express {
     fail(res, 500, 'INTERNAL', 'internal error; see the agent log');
   });
   return app;
+}
+
+function liveOverrideAudit(state: AgentState): OverrideAudit {
+  const audit = new OverrideAudit();
+  state.subscribe((e) => {
+    if (e.type === 'override') audit.record(e.override);
+  });
+  return audit;
 }
 
 /** dashboard/ next to package.json: two levels above src/server, three above dist/src/server. */

@@ -20,6 +20,12 @@ export const decisionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** GET /api/overrides: `target` a target name or `*` (all-target pause/resume) */
+export const overridesQuery = z.strictObject({
+  target: z.union([targetName, z.literal('*')]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 export const limitQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });

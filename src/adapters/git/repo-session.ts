@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import * as git from 'isomorphic-git';
 import httpNode from 'isomorphic-git/http/node';
 import type { HttpClient } from 'isomorphic-git';
-import { parseMaestroCommit, pullRequestBranch, type MaestroCommitEntry } from '../../core/commit-message';
+import {
+  overrideReasonOf,
+  parseMaestroCommit,
+  pullRequestBranch,
+  type MaestroCommitEntry,
+} from '../../core/commit-message';
 import { MaestroError, isMaestroError } from '../../core/errors';
 import type {
   CommitOutcome,
@@ -143,6 +148,8 @@ export interface PastMaestroCommit extends MaestroCommitEntry {
   /** committer time, ms since epoch */
   readonly at: number;
   readonly override: boolean;
+  /** an override's `Reason: …` line (see `overrideReasonOf`) */
+  readonly reason?: string;
 }
 
 /** How deep to look for our own commit after a push whose answer was lost. */
@@ -207,8 +214,13 @@ export class GitRepoSession implements ConfigRepo {
       for (const c of log.reverse()) {
         const at = c.commit.committer.timestamp * 1000;
         if (at < sinceMs) continue;
-        for (const entry of parseMaestroCommit(c.commit.message)) {
-          out.push({ ...entry, sha: c.oid, at, override: entry.overrideBy !== undefined });
+        const entries = parseMaestroCommit(c.commit.message);
+        const reason = entries.some((e) => e.overrideBy !== undefined)
+          ? overrideReasonOf(c.commit.message)
+          : undefined;
+        for (const entry of entries) {
+          const override = entry.overrideBy !== undefined;
+          out.push({ ...entry, sha: c.oid, at, override, ...(override && reason ? { reason } : {}) });
         }
       }
       return out;

@@ -13,6 +13,9 @@ export function gitHistorySource(session: Pick<GitRepoSession, 'pastCommits'>): 
         ...(c.action ? { action: c.action } : {}),
         ...(c.decisionId ? { decisionId: c.decisionId } : {}),
         override: c.override,
+        ...(c.overrideBy !== undefined ? { overrideBy: c.overrideBy } : {}),
+        ...(c.actionText ? { actionText: c.actionText } : {}),
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
       }));
     },
   };

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { GitRepoSession } from '../../src/adapters/git/repo-session';
+import { PrometheusMetricsSource } from '../../src/adapters/prometheus/metrics-source';
+import { PrometheusClient } from '../../src/adapters/prometheus/prometheus-client';
+import { gitHistorySource } from '../../src/cli/wiring/history-source';
+import { startAgent, type RunningAgent } from '../../src/cli/wiring/start-agent';
+import { yamlTargetManifests } from '../../src/cli/wiring/target-manifests';
+import { configSchema } from '../../src/config/schema';
+import { createRedactor } from '../../src/core/redact';
+import { createLogger } from '../../src/server/logger';
+import type { TestGitServer } from './git-server';
+
+/**
+ * One agent wired as `maestro run` wires it (src/cli/commands/run.ts): a real git session on the
+ * test git server, the history reader, Prometheus (unreachable on purpose: every reading is no
+ * data, so the loop holds and commits nothing of its own) and the HTTP server on port 0.
+ */
+export const RUN_OPERATOR_TOKEN = 'run-agent-operator-token-0123456789';
+export const RUN_VIEWER_TOKEN = 'run-agent-viewer-token-0123456789';
+
+export function runConfig(git: TestGitServer, extra: Record<string, unknown> = {}) {
+  return configSchema.parse({
+    git: { url: git.url, branch: git.branch },
+    prometheus: { url: 'http://127.0.0.1:1', timeoutMs: 200 },
+    cycleIntervalSeconds: 0.5,
+    server: { port: 0 },
+    targets: [
+      {
+        name: 'web',
+        kind: 'deployment-replicas',
+        file: 'apps/web/deployment.yaml',
+        namespace: 'shop',
+        minReplicas: 2,
+        maxReplicas: 20,
+        slo: { p95Ms: 250 },
+      },
+    ],
+    ...extra,
+  });
+}
+
+export async function startRunAgent(
+  git: TestGitServer,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<RunningAgent> {
+  const config = runConfig(git, {
+    ...extra,
+    git: { url: git.url, author: { name, email: `${name}@localhost` } },
+  });
+  const redactor = createRedactor([RUN_OPERATOR_TOKEN, RUN_VIEWER_TOKEN]);
+  const session = new GitRepoSession({
+    url: config.git.url,
+    branch: config.git.branch,
+    dir: join(git.tmp, `${name}-${Math.random().toString(36).slice(2)}`),
+    author: config.git.author,
+    random: Math.random,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    redactor,
+  });
+  return startAgent({
+    config,
+    repo: session,
+    history: gitHistorySource(session),
+    metrics: new PrometheusMetricsSource(
+      new PrometheusClient({ url: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }),
+      {
+        stalenessSeconds: config.prometheus.stalenessSeconds,
+        queries: Object.fromEntries(config.targets.map((t) => [t.name, t.queries])),
+      },
+    ),
+    metricsDescription: 'Prometheus (unreachable)',
+    manifests: yamlTargetManifests(),
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    tokens: [
+      { token: RUN_OPERATOR_TOKEN, user: 'ada', email: 'ada@example.com', role: 'operator' },
+      { token: RUN_VIEWER_TOKEN, user: 'vic', email: 'vic@example.com', role: 'viewer' },
+    ],
+    redactor,
+    logger: createLogger(redactor, { level: 'silent' }),
+  });
+}
+
+export const bearer = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  'content-type': 'application/json',
+});
+
+/** Polls `check` every 100 ms until it returns a value other than undefined, or fails after `ms`. */
+export async function eventually<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
