@@ -102,6 +102,11 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
         ...(config.git.github ? { commitUrl: githubCommitUrl(config.git.github) } : {}),
       });
       io.stdout.write(`maestro: agent running; dashboard and API at ${agent.server.url}\n`);
+      if (agent.leadership) {
+        io.stdout.write(
+          `maestro: several replicas: acts only while holding the git lease as ${agent.leadership().identity} (lease ${config.ha.leaseSeconds}s)\n`,
+        );
+      }
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -83,3 +83,47 @@ describe('config schema defaults', () => {
     expect(r.ok ? [] : r.problems).toEqual([]);
   });
 });
+
+describe('ha (several replicas)', () => {
+  const base = {
+    git: { url: 'https://git.example.com/config.git' },
+    prometheus: { url: 'http://prometheus:9090' },
+    targets: [
+      {
+        name: 'web',
+        kind: 'deployment-replicas',
+        file: 'a.yaml',
+        minReplicas: 1,
+        maxReplicas: 4,
+        slo: { p95Ms: 200 },
+      },
+    ],
+  };
+  const issues = (extra: Record<string, unknown>) => {
+    const r = configSchema.safeParse({ ...base, ...extra });
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('is off by default with a 60 s lease and no fixed identity', () => {
+    expect(configSchema.parse(base).ha).toEqual({ enabled: false, leaseSeconds: 60 });
+    expect(configSchema.parse({ ...base, ha: { enabled: true } }).ha).toEqual({
+      enabled: true,
+      leaseSeconds: 60,
+    });
+  });
+
+  it('refuses unknown keys, an identity the lease file cannot hold, and a lease shorter than 3 cycles', () => {
+    expect(issues({ ha: { enable: true } })).toEqual([expect.stringMatching(/^ha: .*enable/)]);
+    expect(issues({ ha: { enabled: true, identity: 'pod 1' } })).toEqual([
+      expect.stringMatching(/^ha\.identity: letters, digits/),
+    ]);
+    expect(issues({ ha: { enabled: true, leaseSeconds: 30 } })).toEqual([
+      'ha.leaseSeconds: must be at least 3 × cycleIntervalSeconds (45): the leader renews once per cycle',
+    ]);
+    // a short lease is fine while HA is off, and with short cycles
+    expect(issues({ ha: { leaseSeconds: 30 } })).toEqual([]);
+    expect(
+      issues({ cycleIntervalSeconds: 5, ha: { enabled: true, leaseSeconds: 15, identity: 'pod-1' } }),
+    ).toEqual([]);
+  });
+});
