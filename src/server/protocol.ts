@@ -3,6 +3,7 @@ import type {
   CommitView,
   DecisionView,
   InterventionView,
+  LoopEvent,
   ObservationPoint,
   OverrideView,
   TargetView,
@@ -43,26 +44,8 @@ export type ServerMessage =
       readonly commits: readonly CommitView[];
       readonly history: Readonly<Record<string, readonly ObservationPoint[]>>;
     }
-  | { readonly type: 'observation'; readonly target: string; readonly point: ObservationPoint }
-  | { readonly type: 'decision'; readonly decision: DecisionView }
-  | { readonly type: 'commit'; readonly commit: CommitView }
-  | {
-      readonly type: 'guardrail';
-      readonly target: string;
-      readonly decisionId: string;
-      readonly at: number;
-      readonly interventions: readonly InterventionView[];
-    }
-  | { readonly type: 'override'; readonly override: OverrideView }
-  | { readonly type: 'target'; readonly target: TargetView }
-  | { readonly type: 'status'; readonly status: AgentStatus }
-  | {
-      readonly type: 'error';
-      readonly at: number;
-      readonly target?: string;
-      readonly code: string;
-      readonly message: string;
-    }
+  /** every loop event but the internal per-cycle summary, as the loop published it */
+  | Exclude<LoopEvent, { readonly type: 'cycle' }>
   | { readonly type: 'pong'; readonly at: number };
 
 /** Client → server. Anything else is answered with an `error` message (code INPUT_INVALID). */
