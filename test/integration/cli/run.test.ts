@@ -80,6 +80,42 @@ describe('maestro run', () => {
     expect(await git.gitCli('rev-list', '--count', 'main')).toBe('1\n');
   });
 
+  it('with ha.enabled acts behind the git lease and shows its leadership in /api/status', async () => {
+    const before = (await git.gitCli('rev-parse', 'main')).trim();
+    const r = start(
+      [
+        '--config',
+        writeConfig('ha: { enabled: true, leaseSeconds: 3, identity: run-ha-1 }'),
+        '--state-dir',
+        join(dir, 'state-ha'),
+        '--log-level',
+        'silent',
+      ],
+      { RUN_TEST_TOKEN: TOKEN },
+    );
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++) {
+      url = /dashboard and API at (http:\/\/\S+)/.exec(r.out.stdout)?.[1];
+      if (!url) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(r.out.stdout).toContain('holding the git lease as run-ha-1 (lease 3s)');
+    let ha: { identity: string; leader: boolean; term?: number } | undefined;
+    for (let i = 0; i < 100 && !ha?.leader; i++) {
+      const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      ha = ((await res.json()) as { ha: typeof ha }).ha;
+      if (!ha?.leader) await new Promise((res2) => setTimeout(res2, 100));
+    }
+    expect(ha).toEqual(expect.objectContaining({ identity: 'run-ha-1', leader: true, term: 1 }));
+    const ready = await fetch(`${url}/readyz`);
+    expect(await ready.json()).toEqual(expect.objectContaining({ leader: true }));
+    process.emit('SIGTERM');
+    expect(await r.done).toBe(0);
+    // it committed only the lease (no metrics: the loop held)
+    const subjects = (await git.gitCli('log', '--format=%s', `${before}..main`)).trim().split('\n');
+    expect(subjects.length).toBeGreaterThanOrEqual(1);
+    for (const s of subjects) expect(s).toMatch(/^maestro: leader lease (taken|renewed) by run-ha-1/);
+  });
+
   it('exits 2 naming the missing environment variable', async () => {
     const r = start(['--config', writeConfig('')], {});
     expect(await r.done).toBe(2);
