@@ -168,22 +168,31 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
   );
   if (ha) {
     const history = parts.history;
+    let trailReadAt = parts.clock.now();
+    const refreshTrail = (now: number) => {
+      trailReadAt = now;
+      if (!history) return;
+      overrides
+        .rebuild(history, now - OVERRIDE_AUDIT_LOOKBACK_MS)
+        .catch((e: unknown) =>
+          log.warn({ err: parts.redactor.redact(String(e)) }, 'override audit trail not refreshed'),
+        );
+    };
     ha.gated.start(
       config.cycleIntervalSeconds * 1000,
       (e) => log.warn({ err: parts.redactor.redact(String(e)) }, 'leader tick failed'),
       (t) => {
-        if (t.role !== 'leader' || !t.fresh) return;
-        log.info(
-          { identity: ha.identity, term: t.leadership.leader ? t.leadership.term : undefined },
-          'leading',
-        );
-        // overrides made through the previous leader reach this replica's trail through git
-        if (history) {
-          overrides
-            .rebuild(history, parts.clock.now() - OVERRIDE_AUDIT_LOOKBACK_MS)
-            .catch((e: unknown) =>
-              log.warn({ err: parts.redactor.redact(String(e)) }, 'override audit trail not refreshed'),
-            );
+        const now = parts.clock.now();
+        if (t.role === 'leader' && t.fresh) {
+          log.info(
+            { identity: ha.identity, term: t.leadership.leader ? t.leadership.term : undefined },
+            'leading',
+          );
+          // overrides made through the previous leader reach this replica's trail through git
+          refreshTrail(now);
+        } else if (t.role === 'follower' && now - trailReadAt >= config.ha.leaseSeconds * 1000) {
+          // a follower sees the leader's overrides only in git: re-read at most once per lease period
+          refreshTrail(now);
         }
       },
     );

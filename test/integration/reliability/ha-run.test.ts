@@ -98,6 +98,18 @@ describe('maestro run with ha.enabled: two replicas, one repo', () => {
     const overrideSha = ((await accepted.json()) as { sha: string }).sha;
     expect(overrideSha).toMatch(/^[0-9a-f]{40}$/);
 
+    // the follower's audit trail learns of it from git (re-read once per lease period)
+    const followerTrail = await eventually(
+      'the follower to list the override',
+      4 * LEASE_SECONDS * 1000,
+      async () => {
+        const r = await fetch(`${follower.server.url}/api/overrides`, { headers: bearer(RUN_VIEWER_TOKEN) });
+        const list = ((await r.json()) as { overrides: Array<{ sha?: string }> }).overrides;
+        return list.length > 0 ? list : undefined;
+      },
+    );
+    expect(followerTrail).toEqual([expect.objectContaining({ sha: overrideSha, by: 'ada', source: 'git' })]);
+
     // stop the leader: the follower takes the lease once it expires (at most one lease after the
     // leader's last renewal, plus a cycle to notice)
     const stoppedAt = Date.now();
@@ -141,13 +153,11 @@ describe('maestro run with ha.enabled: two replicas, one repo', () => {
     }
     const overrideCommit = commits.find((c) => c.sha === overrideSha);
     expect(overrideCommit?.committer).toBe(`${leaderId}@localhost`);
-    // the new leader's audit trail has the override the old leader committed
-    const trail = await eventually('the trail to be refreshed on takeover', 10_000, async () => {
-      const r = await fetch(`${follower.server.url}/api/overrides`, { headers: bearer(RUN_VIEWER_TOKEN) });
-      const list = ((await r.json()) as { overrides: Array<{ sha?: string }> }).overrides;
-      return list.length > 0 ? list : undefined;
-    });
-    expect(trail).toEqual([expect.objectContaining({ sha: overrideSha, source: 'git' })]);
+    // the new leader's trail still lists it once (the takeover re-read merges by sha)
+    const trail = await fetch(`${follower.server.url}/api/overrides`, { headers: bearer(RUN_VIEWER_TOKEN) });
+    expect(((await trail.json()) as { overrides: unknown[] }).overrides).toEqual([
+      expect.objectContaining({ sha: overrideSha, source: 'git' }),
+    ]);
     expect((await serverHistory(git)).filter((c) => /Maestro-Decision-Id/.test(c.body))).toEqual([]);
   }, 60_000);
 });
