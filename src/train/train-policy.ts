@@ -18,6 +18,7 @@ import {
 import { cardActionsFor, type TrainingKind } from './training-kinds';
 import { forward, outputOf } from './mlp';
 import type { TrafficPattern } from '../sim/traffic/patterns';
+import type { AutoscaleRewardWeights } from '../sim/reward';
 
 /**
  * `maestro train`: PPO in the simulator, checkpoint selection on a fixed validation set drawn from
@@ -37,6 +38,8 @@ export interface TrainRequest {
   readonly ppo?: Partial<Omit<PpoConfig, 'seed' | 'totalSteps'>>;
   /** training traces for autoscale domain randomisation (train-* files only) */
   readonly tracePatterns?: readonly TrafficPattern[];
+  /** autoscale reward weights; default TRAINING_AUTOSCALE_WEIGHTS (recorded in the card) */
+  readonly rewardWeights?: AutoscaleRewardWeights;
 }
 
 export interface TrainProgress {
@@ -63,7 +66,10 @@ export function ppoFor(kind: TrainingKind): Omit<PpoConfig, 'seed' | 'totalSteps
 
 function envFor(req: TrainRequest): TrainingEnv {
   return req.kind === 'autoscale'
-    ? new AutoscaleTrainingEnv({ ...(req.tracePatterns ? { tracePatterns: req.tracePatterns } : {}) })
+    ? new AutoscaleTrainingEnv({
+        ...(req.tracePatterns ? { tracePatterns: req.tracePatterns } : {}),
+        ...(req.rewardWeights ? { rewardWeights: req.rewardWeights } : {}),
+      })
     : new CanaryTrainingEnv();
 }
 
@@ -159,7 +165,7 @@ export async function trainPolicy(
               env: 'AutoscaleEnv (src/sim/env), domain-randomised (src/train/autoscale-training-env.ts)',
               ...AUTOSCALE_TRAINING_DEFAULTS,
               stepSeconds: 15,
-              rewardWeights: TRAINING_AUTOSCALE_WEIGHTS,
+              rewardWeights: req.rewardWeights ?? TRAINING_AUTOSCALE_WEIGHTS,
             }
           : {
               env: 'CanaryEnv (src/sim/env), domain-randomised (src/train/canary-training-env.ts)',
