@@ -1,7 +1,8 @@
 /**
  * One jest run covers unit, integration and e2e tests (test/{unit,integration,e2e}).
  * ts-jest transpiles only (isolatedModules); `npm run typecheck` does the type checking.
- * @octokit/rest and its small dependencies ship ESM only, so they are transformed too.
+ * @octokit/rest and its small dependencies ship ESM only, so they are transformed too; so do
+ * @kubernetes/client-node 1.x and the ESM-only packages it imports (openid-client, oauth4webapi, jose).
  */
 const esmOnly = [
   '@octokit',
@@ -10,6 +11,10 @@ const esmOnly = [
   'fast-content-type-parse',
   'json-with-bigint',
   'content-type',
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
 ];
 /** @type {import('jest').Config} */
 module.exports = {
