@@ -13,8 +13,12 @@ import { MaestroError } from '../../core/errors';
  */
 export interface PrometheusProcess {
   readonly url: string;
+  /** the port of `url`: a restart on the same data dir and port keeps clients' URL valid */
+  readonly port: number;
   readonly scrapeIntervalSeconds: number;
   stop(): Promise<void>;
+  /** SIGKILL, no shutdown (a crash: the next start replays the WAL in the same data dir) */
+  kill(): Promise<void>;
 }
 
 /** The `prometheus` binary on PATH (or the Debian path), if any. */
@@ -46,16 +50,29 @@ export async function startPrometheus(options: {
   readonly speed: number;
   /** ms to wait for /-/ready; default 30000 */
   readonly readyTimeoutMs?: number;
+  /** listen on this port (a restart after a kill); default a free one */
+  readonly port?: number;
+  /**
+   * scrape interval in wall ms, replacing the speed rule (the soak scrapes every 100 ms and stamps
+   * samples with virtual time itself; Prometheus accepts sub-second intervals)
+   */
+  readonly scrapeIntervalMs?: number;
 }): Promise<PrometheusProcess> {
-  const scrape = Math.max(1, Math.round(15 / options.speed));
+  const scrape =
+    options.scrapeIntervalMs !== undefined
+      ? options.scrapeIntervalMs / 1000
+      : Math.max(1, Math.round(15 / options.speed));
+  const interval = options.scrapeIntervalMs !== undefined ? `${options.scrapeIntervalMs}ms` : `${scrape}s`;
   await mkdir(join(options.dir, 'data'), { recursive: true });
   const configFile = join(options.dir, 'prometheus.yml');
   await writeFile(
     configFile,
     [
       'global:',
-      `  scrape_interval: ${scrape}s`,
-      `  evaluation_interval: ${scrape}s`,
+      `  scrape_interval: ${interval}`,
+      // the default 10 s timeout must not exceed a short interval
+      ...(options.scrapeIntervalMs !== undefined ? [`  scrape_timeout: ${interval}`] : []),
+      `  evaluation_interval: ${interval}`,
       'scrape_configs:',
       '  - job_name: maestro-sim',
       '    honor_labels: true',
@@ -64,7 +81,7 @@ export async function startPrometheus(options: {
       '',
     ].join('\n'),
   );
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     options.binary,
     [
@@ -88,6 +105,12 @@ export async function startPrometheus(options: {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+    }
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
     }
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
@@ -120,5 +143,5 @@ export async function startPrometheus(options: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, scrapeIntervalSeconds: scrape, stop };
+  return { url, port, scrapeIntervalSeconds: scrape, stop, kill };
 }
