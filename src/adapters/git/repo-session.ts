@@ -2,7 +2,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import * as git from 'isomorphic-git';
 import httpNode from 'isomorphic-git/http/node';
-import type { HttpClient } from 'isomorphic-git';
+import type { HttpClient, TreeEntry } from 'isomorphic-git';
 import {
   overrideReasonOf,
   parseMaestroCommit,
@@ -22,19 +22,29 @@ import type {
 import { createRedactor, type Redactor } from '../../core/redact';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { toGitError, type GitOperation } from './git-errors';
-import { repoPathParts, writeTreeWithFiles } from './tree-edit';
+import { buildPack, encodeCommit, gitObject, writePack } from './git-objects';
+import { discoverReceivePack, receivePack, ZERO_OID, type RefUpdate } from './receive-pack-client';
+import { repoPathParts, treeWithFiles } from './tree-edit';
 
 /**
  * The config repo as MAESTRO writes it: a shallow local copy of one branch (isomorphic-git over
  * HTTP(S), object store only — no working tree), edited through `ConfigRepo.commit(planner)`.
  *
- * Every attempt starts from the branch head just fetched: the planner gets a fresh snapshot,
- * re-applies its edit to that content and re-checks its guardrails against it; then one commit
- * (all files of the cycle) is written on top of that head and pushed without force. A lost race
+ * Every attempt starts from a head known fresh: the planner gets a snapshot of it, re-applies its
+ * edit to that content and re-checks its guardrails against it; then one commit (all files of the
+ * cycle) is written on top of that head and pushed without force. The first attempt of a commit
+ * (direct mode) plans on the head the last `snapshot()` or push of this session established, without
+ * fetching again: the push itself is the compare-and-swap (the server refuses it unless the branch
+ * is still at that head), so a stale head can only cost a lost race, never a lost commit; a
+ * `no-change` verdict is only given against a head fetched in the same attempt. A lost race
  * — isomorphic-git's `PushRejectedError` (not-fast-forward) or the server's "failed to update ref"
  * (`GitPushError`) — is retried from a fresh fetch after a jittered backoff, so every other
  * writer's commits survive and ours lands on top. A planner that now returns null (no diff, or the
  * guardrails say hold on the new state) ends in `no-change`.
+ *
+ * `snapshot()` first asks the server only for its refs (`info/refs`, one request); when the branch
+ * head is a commit the local copy already holds (the agent's own last push, or nothing moved), it
+ * skips the fetch. Reads of one head share its parsed trees and file contents.
  *
  * Restart safety: nothing is assumed from the local copy. A local commit that never reached the
  * remote (a crash or network failure between commit and push) is dropped when the branch is next
@@ -60,6 +70,8 @@ export type PushMode =
 
 export type GitSessionEvent =
   | { readonly type: 'fetched'; readonly branch: string; readonly head: string }
+  /** the server's refs show a head the local copy already holds: no fetch was needed */
+  | { readonly type: 'up-to-date'; readonly branch: string; readonly head: string }
   | { readonly type: 'discarded-local-commit'; readonly sha: string; readonly remoteHead: string }
   | {
       readonly type: 'push-rejected';
@@ -118,8 +130,8 @@ export interface GitRepoSessionOptions {
   /** idle timeout of one HTTP request (ms); default 30000 */
   readonly httpTimeoutMs?: number;
   /**
-   * the local copy is rebuilt from scratch once it holds this many fetched packs, or this many
-   * commits were written into it as loose objects (both only grow); default 64
+   * the local copy is rebuilt from scratch once it holds this many packs (one per fetch and one per
+   * commit written), or this many commits were written into it (both only grow); default 64
    */
   readonly maxPacks?: number;
   /** HTTP client; default isomorphic-git/http/node */
@@ -154,6 +166,8 @@ export interface PastMaestroCommit extends MaestroCommitEntry {
 
 /** How deep to look for our own commit after a push whose answer was lost. */
 const LANDED_CHECK_DEPTH = 50;
+/** parsed trees kept in memory (a 1000-target repo has about 1000 small trees per head) */
+const TREE_CACHE_SIZE = 8192;
 const REMOTE = 'origin';
 
 export class GitRepoSession implements ConfigRepo {
@@ -167,6 +181,18 @@ export class GitRepoSession implements ConfigRepo {
   private ready = false;
   /** commits written into the local copy since it was (re)built */
   private written = 0;
+  /**
+   * The followed branch's remote head as this session last learned it (a fetch, a refs check, or
+   * its own push), held in the local copy; the base of a commit's first attempt. Unset after a lost
+   * race, a network error and a local-copy reset.
+   */
+  private known: string | undefined;
+  /** the server's receive-pack capabilities, from its last advertisement (see push) */
+  private receivePackCapabilities: ReadonlySet<string> | undefined;
+  /** read views of the last heads read, sharing parsed trees and file contents (commits never change) */
+  private readonly views = new Map<string, HeadView>();
+  /** parsed trees by oid (see readTreeCached) */
+  private readonly trees = new Map<string, Promise<readonly TreeEntry[]>>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: GitRepoSessionOptions) {
@@ -187,9 +213,9 @@ export class GitRepoSession implements ConfigRepo {
     return this.options.branch;
   }
 
-  /** Fetches the branch and returns a read-only view of its head. */
+  /** Returns a read-only view of the branch's remote head, fetching it when the local copy lacks it. */
   snapshot(): Promise<RepoSnapshot> {
-    return this.exclusive(async () => this.snapshotAt(await this.fetchHead()));
+    return this.exclusive(async () => this.snapshotAt(await this.freshHead()));
   }
 
   commit(planner: CommitPlanner): Promise<CommitOutcome> {
@@ -289,6 +315,21 @@ export class GitRepoSession implements ConfigRepo {
   /** One attempt: fetch, plan on the fresh head, commit, push. Throws on a lost race. */
   private async attempt(planner: CommitPlanner, attempt: number): Promise<Step> {
     const mode = this.options.pushMode ?? { kind: 'direct' };
+    if (mode.kind === 'direct' && attempt === 1) {
+      await this.ensureLocalCopy();
+      const base = this.known;
+      if (base !== undefined) {
+        // plan on the head the last snapshot or push established and push at once: the server
+        // takes the push only while the branch is still there (no force), so a stale base costs a
+        // lost race and a re-plan on fetched content (attempt 2), never someone's commit
+        const planned = await plan(planner, this.snapshotAt(base), attempt);
+        const step = planned
+          ? await this.commitAndPush(this.options.branch, base, planned, attempt)
+          : undefined;
+        if (step?.kind === 'committed') return step;
+        // "nothing to commit" is only said of a head fetched now: fall through and check the remote
+      }
+    }
     const head = await this.fetchHead();
     let planned = await plan(planner, this.snapshotAt(head), attempt);
     if (!planned) return { kind: 'no-change', head };
@@ -315,7 +356,7 @@ export class GitRepoSession implements ConfigRepo {
         return { kind: 'no-change', head: existing, pullRequestUrl: pr.url };
       }
     }
-    const step = await this.commitAndPush(prBranch, base, planned, attempt);
+    const step = await this.commitAndPush(prBranch, base, planned, attempt, existing ?? ZERO_OID);
     if (step.kind === 'no-change') {
       if (existing === undefined) return step;
       const pr = await this.openPullRequest(mode.pullRequests, prBranch, await this.messageOf(existing));
@@ -325,34 +366,33 @@ export class GitRepoSession implements ConfigRepo {
     return { ...step, pullRequestUrl: pr.url };
   }
 
+  /**
+   * Writes the commit on `parent` and pushes it to `branch`, which must be at `remoteOld` on the
+   * server (default `parent`; ZERO_OID for a branch that must not exist yet).
+   */
   private async commitAndPush(
     branch: string,
     parent: string,
     planned: PlannedCommit,
     attempt: number,
+    remoteOld: string = parent,
   ): Promise<Step> {
-    const sha = await this.writeCommit(parent, planned);
-    if (sha === undefined) return { kind: 'no-change', head: parent };
+    const written = await this.writeCommit(parent, planned);
+    if (written === undefined) return { kind: 'no-change', head: parent };
+    const { sha } = written;
     const ref = `refs/heads/${branch}`;
+    const followed = branch === this.options.branch;
     try {
       await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: sha, force: true });
       await this.options.beforePush?.({ branch, sha, parent, gitdir: this.gitdir });
-      await git.push({
-        fs: this.fs,
-        http: this.http,
-        gitdir: this.gitdir,
-        cache: this.cache,
-        remote: REMOTE,
-        ref,
-        remoteRef: ref,
-        // never force: a lost race is retried on top of the new head
-        force: false,
-        ...this.auth(),
-      });
+      await this.push({ ref, old: remoteOld, new: sha }, written.pack);
     } catch (e) {
       const err = this.wrap(e, 'push', branch);
+      if (followed) this.known = undefined;
+      this.receivePackCapabilities = undefined;
       if (err.code === 'GIT_NETWORK' && (await this.landed(branch, sha))) {
         // the push reached the server and only its answer was lost
+        if (followed) this.known = sha;
         this.emit({ type: 'pushed', branch, sha, parent, attempts: attempt });
         return { kind: 'committed', sha, parent };
       }
@@ -364,12 +404,40 @@ export class GitRepoSession implements ConfigRepo {
       }
       throw err;
     }
+    if (followed) {
+      this.known = sha;
+      this.seedView(sha, parent, written.tree, planned.files);
+    }
     this.emit({ type: 'pushed', branch, sha, parent, attempts: attempt });
     return { kind: 'committed', sha, parent };
   }
 
+  /**
+   * Sends one ref update with its pack, never forced: the server moves the ref only from `old`.
+   * The server's receive-pack capabilities are asked for on the first push and after any failed
+   * one; that advertisement also shows where the ref is, so a branch that moved is seen before the
+   * pack is sent (a not-fast-forward rejection). Later pushes reuse the capabilities and let the
+   * server's compare-and-swap catch a moved branch ("failed to update ref").
+   */
+  private async push(update: RefUpdate, pack: Buffer): Promise<void> {
+    const target = { http: this.http, url: this.options.url, ...this.auth() };
+    let capabilities = this.receivePackCapabilities;
+    if (capabilities === undefined) {
+      const advertised = await discoverReceivePack(target);
+      if ((advertised.refs.get(update.ref) ?? ZERO_OID) !== update.old) {
+        throw new git.Errors.PushRejectedError('not-fast-forward');
+      }
+      capabilities = advertised.capabilities;
+    }
+    await receivePack(target, capabilities, update, pack);
+    this.receivePackCapabilities = capabilities;
+  }
+
   /** Writes the planned commit on `parent`; undefined when its tree equals the parent's (no diff). */
-  private async writeCommit(parent: string, planned: PlannedCommit): Promise<string | undefined> {
+  private async writeCommit(
+    parent: string,
+    planned: PlannedCommit,
+  ): Promise<{ sha: string; tree: string; pack: Buffer } | undefined> {
     const author = planned.author ?? this.options.author;
     checkPerson(author, 'commit author');
     try {
@@ -379,26 +447,27 @@ export class GitRepoSession implements ConfigRepo {
         oid: parent,
         cache: this.cache,
       });
-      const tree = await writeTreeWithFiles(
-        { fs: this.fs, gitdir: this.gitdir, cache: this.cache },
-        commit.tree,
-        planned.files,
-      );
-      if (tree === commit.tree) return undefined;
+      const built = await treeWithFiles({ readTree: this.readTreeCached }, commit.tree, planned.files);
+      if (built.tree === commit.tree) return undefined;
       const timestamp = Math.floor(this.now() / 1000);
-      const sign = (p: Person) => ({ name: p.name, email: p.email, timestamp, timezoneOffset: 0 });
-      this.written += 1;
-      return await git.writeCommit({
-        fs: this.fs,
-        gitdir: this.gitdir,
-        commit: {
-          message: this.redactor.redact(planned.message),
-          tree,
-          parent: [parent],
+      const sign = (p: Person) => ({ name: p.name, email: p.email, timestamp });
+      const commitObject = gitObject(
+        'commit',
+        encodeCommit({
+          tree: built.tree,
+          parents: [parent],
           author: sign(author),
           committer: sign(this.options.author),
-        },
-      });
+          message: this.redactor.redact(planned.message),
+        }),
+      );
+      // one pack for the local copy and the push (the same object may be listed twice: two equal files)
+      const objects = [...new Map([...built.objects, commitObject].map((o) => [o.oid, o])).values()];
+      const pack = buildPack(objects);
+      await writePack(this.gitdir, pack);
+      for (const [oid, entries] of built.trees) this.rememberTree(oid, Promise.resolve(entries));
+      this.written += 1;
+      return { sha: commitObject.oid, tree: built.tree, pack: pack.pack };
     } catch (e) {
       throw this.wrap(e, 'write');
     }
@@ -471,8 +540,51 @@ export class GitRepoSession implements ConfigRepo {
       return undefined;
     }
     this.emit({ type: 'fetched', branch, head });
-    if (!opts.keepLocal) await this.resetLocalBranch(branch, head);
+    if (!opts.keepLocal) {
+      await this.resetLocalBranch(branch, head);
+      if (branch === this.options.branch) this.known = head;
+    }
     return head;
+  }
+
+  /**
+   * The followed branch's remote head. The server's ref advertisement (one `info/refs` request)
+   * says where the branch is; only when the local copy lacks that commit is it fetched. Holding the
+   * commit means holding its whole tree: every commit here came in a pack with its tree, or was
+   * written here on a tree held here.
+   */
+  private async freshHead(): Promise<string> {
+    await this.ensureLocalCopy();
+    const branch = this.options.branch;
+    let advertised: string | undefined;
+    try {
+      const info = await git.getRemoteInfo2({
+        http: this.http,
+        url: this.options.url,
+        protocolVersion: 1,
+        ...this.auth(),
+      });
+      if (info.protocolVersion === 1) {
+        advertised = info.refs?.find((r) => r.ref === `refs/heads/${branch}`)?.oid;
+      }
+    } catch (e) {
+      throw this.wrap(e, 'fetch', branch);
+    }
+    if (advertised === undefined || !(await this.holds(advertised))) return this.fetchHead();
+    this.emit({ type: 'up-to-date', branch, head: advertised });
+    await this.resetLocalBranch(branch, advertised);
+    this.known = advertised;
+    return advertised;
+  }
+
+  /** Is the commit `oid` in the local copy? */
+  private async holds(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** fetchBranch for the followed branch, which must exist */
@@ -509,26 +621,107 @@ export class GitRepoSession implements ConfigRepo {
     await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: head, force: true });
   }
 
-  private snapshotAt(head: string): RepoSnapshot {
-    return {
-      head,
-      readFile: async (path: string) => {
-        repoPathParts(path);
-        try {
-          const { blob } = await git.readBlob({
-            fs: this.fs,
-            gitdir: this.gitdir,
-            cache: this.cache,
-            oid: head,
-            filepath: path,
-          });
-          return Buffer.from(blob).toString('utf8');
-        } catch (e) {
-          if ((e as { code?: unknown }).code === 'NotFoundError') return undefined;
-          throw this.wrap(e, 'read');
+  /**
+   * A read view of `head`. Paths are resolved through the commit's trees, each tree read once per
+   * view, so reading every target's file costs one pass over the trees rather than one walk from
+   * the root per file; file contents are kept for the view's life (the commit planner reads the
+   * same files the cycle just read). The last two views are kept.
+   */
+  private snapshotAt(
+    head: string,
+    seed?: { readonly tree: string; readonly files: ReadonlyMap<string, Promise<string | undefined>> },
+  ): RepoSnapshot {
+    const cached = this.views.get(head);
+    if (cached) return cached.snapshot;
+    const tree = this.readTreeCached;
+    const files = new Map(seed?.files);
+    let root: Promise<string> | undefined = seed ? Promise.resolve(seed.tree) : undefined;
+    const rootTree = () => {
+      root ??= git
+        .readCommit({ fs: this.fs, gitdir: this.gitdir, oid: head, cache: this.cache })
+        .then((c) => c.commit.tree);
+      root.catch(() => (root = undefined));
+      return root;
+    };
+    const load = async (path: string): Promise<string | undefined> => {
+      const parts = repoPathParts(path);
+      try {
+        let oid = await rootTree();
+        for (const [i, name] of parts.entries()) {
+          const entry = (await tree(oid)).find((e) => e.path === name);
+          if (entry === undefined) return undefined;
+          const last = i === parts.length - 1;
+          if (entry.type !== (last ? 'blob' : 'tree')) {
+            if (!last) return undefined; // a file where a directory was expected: no such path
+            throw new MaestroError('INPUT_INVALID', `${path} is a ${entry.type} in the repo, not a file`, {
+              data: { path },
+            });
+          }
+          oid = entry.oid;
         }
+        const { blob } = await git.readBlob({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid });
+        return Buffer.from(blob).toString('utf8');
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 'NotFoundError') return undefined;
+        throw this.wrap(e, 'read');
+      }
+    };
+    const view: RepoSnapshot = {
+      head,
+      readFile: (path: string) => {
+        let text = files.get(path);
+        if (text === undefined) {
+          text = load(path);
+          files.set(path, text);
+          text.catch(() => files.delete(path)); // a failed read is tried again
+        }
+        return text;
       },
     };
+    this.views.set(head, { snapshot: view, files });
+    for (const old of this.views.keys()) if (this.views.size > 2) this.views.delete(old);
+    return view;
+  }
+
+  /**
+   * The view of a commit this session just pushed: its parent's view with the committed files in
+   * place, so the next cycle reads back nothing it wrote (the trees are in the tree cache already).
+   */
+  private seedView(sha: string, parent: string, tree: string, files: PlannedCommit['files']): void {
+    const base = this.views.get(parent)?.files ?? new Map<string, Promise<string | undefined>>();
+    const seeded = new Map(base);
+    // what a read of the blob returns: the content as stored (UTF-8), decoded again
+    for (const f of files)
+      seeded.set(f.path, Promise.resolve(Buffer.from(f.content, 'utf8').toString('utf8')));
+    this.views.delete(sha);
+    this.snapshotAt(sha, { tree, files: seeded });
+  }
+
+  /**
+   * A tree's entries by oid, parsed once: trees are immutable (content-addressed), so a tree read
+   * for one head, or written by a commit, serves every later head that shares it. Bounded: the
+   * older half is dropped past TREE_CACHE_SIZE.
+   */
+  private readonly readTreeCached = (oid: string): Promise<readonly TreeEntry[]> => {
+    let entries = this.trees.get(oid);
+    if (entries === undefined) {
+      entries = git
+        .readTree({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache })
+        .then((r) => r.tree);
+      this.rememberTree(oid, entries);
+      entries.catch(() => this.trees.delete(oid));
+    }
+    return entries;
+  };
+
+  private rememberTree(oid: string, entries: Promise<readonly TreeEntry[]>): void {
+    this.trees.set(oid, entries);
+    if (this.trees.size <= TREE_CACHE_SIZE) return;
+    let drop = this.trees.size - TREE_CACHE_SIZE / 2;
+    for (const old of this.trees.keys()) {
+      if (drop-- <= 0) break;
+      this.trees.delete(old);
+    }
   }
 
   private async messageOf(sha: string): Promise<string> {
@@ -560,7 +753,8 @@ export class GitRepoSession implements ConfigRepo {
     if (this.ready && packs <= max && this.written <= max) return;
     try {
       if (this.ready) {
-        // fetches add packs and commits loose objects; state lives in the remote, so start over
+        // fetches and commits add packs; state lives in the remote, so start over (the read views
+        // and trees stay: they are content-addressed, so they cannot go stale)
         this.emit({
           type: 'local-copy-reset',
           reason: `${packs} packs and ${this.written} commits written in the local copy`,
@@ -568,6 +762,7 @@ export class GitRepoSession implements ConfigRepo {
         await nodeFs.promises.rm(this.gitdir, { recursive: true, force: true });
         this.cache = {};
         this.written = 0;
+        this.known = undefined;
       }
       await nodeFs.promises.mkdir(this.gitdir, { recursive: true });
       if (!nodeFs.existsSync(join(this.gitdir, 'HEAD'))) {
@@ -612,6 +807,13 @@ export class GitRepoSession implements ConfigRepo {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A head's read view and what a view of a child commit can start from. */
+interface HeadView {
+  readonly snapshot: RepoSnapshot;
+  /** file contents read (or written) so far, by path */
+  readonly files: ReadonlyMap<string, Promise<string | undefined>>;
 }
 
 type Step =

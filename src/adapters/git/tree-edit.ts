@@ -1,11 +1,11 @@
-import * as git from 'isomorphic-git';
-import type { PromiseFsClient } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
 import { MaestroError } from '../../core/errors';
+import { encodeTree, gitObject, type GitObject } from './git-objects';
 
 /**
- * Writes the tree of `baseTree` with some files replaced or added, straight into the object
- * store: no working tree, no index, so nothing on disk can drift from the commit being built.
- * Unchanged subtrees keep their oids, so "no diff" is simply "same root tree oid".
+ * Builds the tree of `baseTree` with some files replaced or added, as git objects in memory: no
+ * working tree, no index, so nothing on disk can drift from the commit being built. Unchanged
+ * subtrees keep their oids, so "no diff" is simply "same root tree oid".
  */
 export interface TreeFileChange {
   /** path relative to the repo root, `/`-separated */
@@ -13,10 +13,12 @@ export interface TreeFileChange {
   readonly content: string;
 }
 
+/** subtrees read at once */
+const TREES_IN_FLIGHT = 16;
+
 interface Ctx {
-  readonly fs: PromiseFsClient;
-  readonly gitdir: string;
-  readonly cache: object;
+  /** a tree's entries by oid (from the object store, or a cache of it) */
+  readonly readTree: (oid: string) => Promise<readonly TreeEntry[]>;
 }
 
 /** Splits and checks a repo path: relative, no `.`/`..`/empty segments, no `.git`. */
@@ -38,39 +40,60 @@ export function repoPathParts(path: string): string[] {
   return parts;
 }
 
-/** Returns the oid of the new root tree. */
-export async function writeTreeWithFiles(
+/** The new root tree and every object it needs that the base tree did not have. */
+export interface TreeWithFiles {
+  readonly tree: string;
+  /** new blobs and trees, in no particular order; empty when nothing changed */
+  readonly objects: readonly GitObject[];
+  /** the entries of every new tree, by oid (for a tree cache) */
+  readonly trees: ReadonlyMap<string, readonly TreeEntry[]>;
+}
+
+/**
+ * The tree of `baseTree` with `files` written in, built in memory (nothing is written). A file
+ * whose content and mode are unchanged leaves its tree's oid unchanged, up to the root: "no diff"
+ * is "same root oid", whatever the encoding of the untouched trees.
+ */
+export async function treeWithFiles(
   ctx: Ctx,
   baseTree: string | undefined,
   files: readonly TreeFileChange[],
-): Promise<string> {
-  const changes: Change[] = [];
+): Promise<TreeWithFiles> {
   const seen = new Set<string>();
-  for (const f of files) {
+  const objects: GitObject[] = [];
+  const trees = new Map<string, readonly TreeEntry[]>();
+  const changes: Change[] = files.map((f) => {
     if (seen.has(f.path)) {
       throw new MaestroError('INPUT_INVALID', `file ${f.path} is listed twice in one commit`, {
         data: { path: f.path },
       });
     }
     seen.add(f.path);
-    const oid = await git.writeBlob({ fs: ctx.fs, gitdir: ctx.gitdir, blob: Buffer.from(f.content, 'utf8') });
-    changes.push({ parts: repoPathParts(f.path), oid, path: f.path });
-  }
-  return edit(ctx, baseTree, changes);
+    const parts = repoPathParts(f.path);
+    const blob = gitObject('blob', Buffer.from(f.content, 'utf8'));
+    return { parts, blob, path: f.path };
+  });
+  const tree = await edit(ctx, baseTree, changes, objects, trees);
+  return { tree, objects, trees };
 }
 
 interface Change {
   readonly parts: readonly string[];
-  readonly oid: string;
+  readonly blob: GitObject;
   readonly path: string;
 }
 
-async function edit(ctx: Ctx, treeOid: string | undefined, changes: readonly Change[]): Promise<string> {
-  const entries = treeOid
-    ? (await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid: treeOid, cache: ctx.cache })).tree
-    : [];
+async function edit(
+  ctx: Ctx,
+  treeOid: string | undefined,
+  changes: readonly Change[],
+  out: GitObject[],
+  trees: Map<string, readonly TreeEntry[]>,
+): Promise<string> {
+  const entries = treeOid === undefined ? [] : await ctx.readTree(treeOid);
   const byName = new Map(entries.map((e) => [e.path, e]));
   const subdirs = new Map<string, Change[]>();
+  let changed = treeOid === undefined;
   for (const c of changes) {
     const [head, ...rest] = c.parts as [string, ...string[]];
     if (rest.length > 0) {
@@ -87,7 +110,10 @@ async function edit(ctx: Ctx, treeOid: string | undefined, changes: readonly Cha
     }
     // keep an executable bit; symlinks (120000) are replaced by a regular file
     const mode = existing?.mode === '100755' ? '100755' : '100644';
-    byName.set(head, { mode, path: head, oid: c.oid, type: 'blob' });
+    if (existing?.oid === c.blob.oid && existing.mode === mode) continue;
+    out.push(c.blob);
+    byName.set(head, { mode, path: head, oid: c.blob.oid, type: 'blob' });
+    changed = true;
   }
   for (const [dir, sub] of subdirs) {
     const existing = byName.get(dir);
@@ -97,8 +123,25 @@ async function edit(ctx: Ctx, treeOid: string | undefined, changes: readonly Cha
         data: { path },
       });
     }
-    const oid = await edit(ctx, existing?.oid, sub);
-    byName.set(dir, { mode: '040000', path: dir, oid, type: 'tree' });
   }
-  return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: [...byName.values()] });
+  // sibling subtrees are independent: read them concurrently (bounded)
+  const dirs = [...subdirs];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < dirs.length; i = next++) {
+      const [dir, sub] = dirs[i]!;
+      const before = byName.get(dir)?.oid;
+      const oid = await edit(ctx, before, sub, out, trees);
+      if (oid === before) continue;
+      byName.set(dir, { mode: '040000', path: dir, oid, type: 'tree' });
+      changed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TREES_IN_FLIGHT, dirs.length) }, worker));
+  if (!changed) return treeOid!;
+  const tree = [...byName.values()];
+  const object = gitObject('tree', encodeTree(tree));
+  out.push(object);
+  trees.set(object.oid, tree);
+  return object.oid;
 }

@@ -238,6 +238,68 @@ describe('GitRepoSession against the embedded git server', () => {
     expect(await s.commit(setReplicas(34))).toMatchObject({ kind: 'committed' });
   });
 
+  test('a cycle costs two requests: refs check for the snapshot, one push on its head; own commits are not fetched back', async () => {
+    const { s, events } = session(g, dir);
+    await s.commit(setReplicas(40)); // first contact: fetch, receive-pack advertisement, push
+    for (const n of [41, 42, 43]) {
+      const before = g.server.stats.requests;
+      const snap = await s.snapshot();
+      expect(await snap.readFile('apps/web/deployment.yaml')).toContain(`replicas: ${n - 1}`);
+      const out = await s.commit(setReplicas(n));
+      expect(out).toMatchObject({ kind: 'committed', parent: snap.head, attempts: 1 });
+      expect(g.server.stats.requests - before).toBe(2);
+    }
+    expect(events.filter((e) => e.type === 'up-to-date')).toHaveLength(3);
+    expect(await g.gitCli('show', 'main:apps/web/deployment.yaml')).toContain('replicas: 43');
+    await g.gitCli('fsck', '--strict', '--no-dangling');
+    expect((await nonFastForwardUpdates(g)).forced).toEqual([]);
+  });
+
+  test('a person pushes between snapshot and commit: the push on the stale head loses, the planner re-runs on fresh content', async () => {
+    const { s, events } = session(g, dir);
+    const snap = await s.snapshot();
+    // Ada changes the file after the agent read it
+    const ada = session(g, await mkdtemp(join(g.tmp, 'ada-')), {
+      author: { name: 'Ada', email: 'ada@example.com' },
+    });
+    const human = await ada.s.commit(async (fresh) => ({
+      files: [
+        {
+          path: 'apps/web/deployment.yaml',
+          content: `${(await fresh.readFile('apps/web/deployment.yaml'))!}# Ada was here\n`,
+        },
+      ],
+      message: 'ada: a note\n',
+      author: { name: 'Ada', email: 'ada@example.com' },
+    }));
+    if (human.kind !== 'committed') throw new Error('expected a human commit');
+    const seen: string[] = [];
+    const out = await s.commit(async (fresh, attempt) => {
+      seen.push(`${fresh.head}@${attempt}`);
+      return setReplicas(50)(fresh, attempt);
+    });
+    if (out.kind !== 'committed') throw new Error('expected a commit');
+    expect(seen).toEqual([`${snap.head}@1`, `${human.sha}@2`]);
+    expect(out.parent).toBe(human.sha);
+    expect(events.some((e) => e.type === 'push-rejected')).toBe(true);
+    const text = await g.gitCli('show', 'main:apps/web/deployment.yaml');
+    expect(text).toContain('# Ada was here');
+    expect(text).toContain('replicas: 50');
+    expect((await nonFastForwardUpdates(g)).forced).toEqual([]);
+  });
+
+  test('"nothing to commit" is never concluded from a stale head: the remote is checked first', async () => {
+    const { s } = session(g, dir);
+    await s.commit(setReplicas(60));
+    await s.snapshot(); // the agent now believes replicas is 60
+    const other = session(g, await mkdtemp(join(g.tmp, 'other-')));
+    expect((await other.s.commit(setReplicas(61))).kind).toBe('committed');
+    // asked for 60 again: equal to the stale head, not to the remote
+    const out = await s.commit(setReplicas(60));
+    expect(out.kind).toBe('committed');
+    expect(await g.gitCli('show', 'main:apps/web/deployment.yaml')).toContain('replicas: 60');
+  });
+
   test('pastCommits reads the MAESTRO trailers back, oldest first', async () => {
     let t = Date.UTC(2026, 10, 23, 15, 0, 0);
     const { s } = session(g, dir, { now: () => t });
