@@ -1,15 +1,17 @@
-import { isMap, type Document } from 'yaml';
-import { isMaestroError, MaestroError } from '../../core/errors';
+import type { Document } from 'yaml';
+import { MaestroError } from '../../core/errors';
 import type { TargetRef } from '../../core/ports';
 import type { TargetKind } from '../../core/target';
 import type { DeclaredFields, ManifestEdit, TargetManifests } from '../../loop/ports';
 import {
-  editScalars,
   locateObject,
   parseManifests,
   readCanary,
   readDeployment,
   readHpa,
+  removeAnnotation,
+  restorePodTemplate,
+  setAnnotation,
   setCanarySkipAnalysis,
   setCanaryStepWeight,
   setContainerImage,
@@ -21,13 +23,19 @@ import {
 
 /**
  * The loop's TargetManifests port over src/manifests: reads go through its readers, every edit
- * through its surgical splice editors (only the edited scalar changes; the result is re-parsed and
- * verified). Two edits have no scalar editor and use the `yaml` Document API on that one object:
- * adding the first annotation to an object without `metadata.annotations`, and a pod-template
- * revert that changes more than container images.
+ * through its surgical splice editors (only the edited text changes; the result is re-parsed and
+ * verified): scalars, the pause annotations (`setAnnotation`/`removeAnnotation`, which also add or
+ * drop the `annotations:` mapping) and the pod-template revert (`restorePodTemplate`).
  *
  * Pause is an annotation on the managed object (`maestro.dev/paused: "true"`, with
  * `maestro.dev/paused-by`), so a restart keeps it and `git log` shows who paused.
+ *
+ * Reads are remembered per target for the last texts seen (the loop reads every target's file
+ * every cycle, mostly unchanged). The text an edit produced is remembered with the fields it
+ * declares — the fields before the edit with the edited ones replaced — without parsing it again:
+ * the editors verify that the new text parses to exactly the old object with those values set, so
+ * this is what reading it would return. A file the agent itself changed is thus parsed only by the
+ * editor in the next cycle.
  */
 export const PAUSE_ANNOTATION = 'maestro.dev/paused';
 export const PAUSED_BY_ANNOTATION = 'maestro.dev/paused-by';
@@ -38,6 +46,9 @@ const KIND_OF: Record<TargetKind, string> = {
   'flagger-canary': 'Canary',
 };
 
+/** texts remembered per target: the one read this cycle and the one written for the next */
+const TEXTS_PER_TARGET = 2;
+
 const src = (target: TargetRef, text: string): ManifestSource => ({ file: target.file, text });
 const named = (target: TargetRef) => ({ name: target.resourceName, namespace: target.namespace });
 
@@ -46,54 +57,102 @@ function locate(source: ManifestSource, kind: string, target: TargetRef): Docume
 }
 
 export function yamlTargetManifests(): TargetManifests {
+  const known = new Map<string, Map<string, DeclaredFields>>();
+  const keyOf = (t: TargetRef) => `${t.kind}\0${t.file}\0${t.namespace}\0${t.resourceName}`;
+  const remember = (target: TargetRef, text: string, fields: DeclaredFields) => {
+    const key = keyOf(target);
+    const texts = known.get(key) ?? new Map<string, DeclaredFields>();
+    texts.delete(text);
+    texts.set(text, fields);
+    for (const old of texts.keys()) if (texts.size > TEXTS_PER_TARGET) texts.delete(old);
+    known.set(key, texts);
+  };
   return {
     read(target: TargetRef, text: string): DeclaredFields {
-      const source = src(target, text);
-      const doc = locate(source, KIND_OF[target.kind], target);
-      const paused = String(doc.getIn(['metadata', 'annotations', PAUSE_ANNOTATION]) ?? 'false') === 'true';
-      switch (target.kind) {
-        case 'deployment-replicas': {
-          // Kubernetes' default when spec.replicas is absent
-          const d = readDeployment(source, named(target));
-          return { paused, replicas: d.replicas ?? 1 };
-        }
-        case 'hpa-bounds': {
-          const h = readHpa(source, named(target));
-          return { paused, minReplicas: h.minReplicas, maxReplicas: h.maxReplicas };
-        }
-        case 'flagger-canary': {
-          const c = readCanary(source, named(target));
-          return {
-            paused,
-            ...(c.analysis.stepWeight !== undefined ? { stepWeight: c.analysis.stepWeight } : {}),
-            ...(c.analysis.maxWeight !== undefined ? { maxWeight: c.analysis.maxWeight } : {}),
-            skipAnalysis: c.skipAnalysis,
-          };
-        }
-      }
+      const hit = known.get(keyOf(target))?.get(text);
+      if (hit) return hit;
+      const fields = readFields(target, text);
+      remember(target, text, fields);
+      return fields;
     },
 
     apply(target: TargetRef, text: string, edit: ManifestEdit): string {
-      const source = src(target, text);
-      switch (edit.kind) {
-        case 'replicas':
-          return setDeploymentReplicas(source, named(target), edit.replicas);
-        case 'hpa-bounds':
-          return setHpaBounds(source, named(target), {
-            minReplicas: edit.minReplicas,
-            maxReplicas: edit.maxReplicas,
-          });
-        case 'canary-step-weight':
-          return validCanary(target, setCanaryStepWeight(source, named(target), edit.stepWeight));
-        case 'canary-skip-analysis':
-          return validCanary(target, setCanarySkipAnalysis(source, named(target), edit.skipAnalysis));
-        case 'paused':
-          return setPause(source, KIND_OF[target.kind], target, edit.paused, edit.by);
-        case 'pod-template':
-          return revertPodTemplate(source, target, edit.fromText);
-      }
+      const out = applyEdit(target, text, edit);
+      const before = out === text ? undefined : known.get(keyOf(target))?.get(text);
+      const after = before && fieldsAfter(before, edit);
+      if (after) remember(target, out, after);
+      return out;
     },
   };
+}
+
+function readFields(target: TargetRef, text: string): DeclaredFields {
+  const source = src(target, text);
+  const doc = locate(source, KIND_OF[target.kind], target);
+  const paused = String(doc.getIn(['metadata', 'annotations', PAUSE_ANNOTATION]) ?? 'false') === 'true';
+  switch (target.kind) {
+    case 'deployment-replicas': {
+      // Kubernetes' default when spec.replicas is absent
+      const d = readDeployment(source, named(target));
+      return { paused, replicas: d.replicas ?? 1 };
+    }
+    case 'hpa-bounds': {
+      const h = readHpa(source, named(target));
+      return { paused, minReplicas: h.minReplicas, maxReplicas: h.maxReplicas };
+    }
+    case 'flagger-canary': {
+      const c = readCanary(source, named(target));
+      return {
+        paused,
+        ...(c.analysis.stepWeight !== undefined ? { stepWeight: c.analysis.stepWeight } : {}),
+        ...(c.analysis.maxWeight !== undefined ? { maxWeight: c.analysis.maxWeight } : {}),
+        skipAnalysis: c.skipAnalysis,
+      };
+    }
+  }
+}
+
+/**
+ * What `readFields` returns for the text an edit produced, from what it returned before the edit;
+ * undefined when the edit is not of the target's own object (the pod-template revert edits the
+ * canary's Deployment file).
+ */
+function fieldsAfter(before: DeclaredFields, edit: ManifestEdit): DeclaredFields | undefined {
+  switch (edit.kind) {
+    case 'replicas':
+      return { ...before, replicas: edit.replicas };
+    case 'hpa-bounds':
+      return { ...before, minReplicas: edit.minReplicas, maxReplicas: edit.maxReplicas };
+    case 'canary-step-weight':
+      return { ...before, stepWeight: edit.stepWeight };
+    case 'canary-skip-analysis':
+      return { ...before, skipAnalysis: edit.skipAnalysis };
+    case 'paused':
+      return { ...before, paused: edit.paused };
+    case 'pod-template':
+      return undefined;
+  }
+}
+
+function applyEdit(target: TargetRef, text: string, edit: ManifestEdit): string {
+  const source = src(target, text);
+  switch (edit.kind) {
+    case 'replicas':
+      return setDeploymentReplicas(source, named(target), edit.replicas);
+    case 'hpa-bounds':
+      return setHpaBounds(source, named(target), {
+        minReplicas: edit.minReplicas,
+        maxReplicas: edit.maxReplicas,
+      });
+    case 'canary-step-weight':
+      return validCanary(target, setCanaryStepWeight(source, named(target), edit.stepWeight));
+    case 'canary-skip-analysis':
+      return validCanary(target, setCanarySkipAnalysis(source, named(target), edit.skipAnalysis));
+    case 'paused':
+      return setPause(source, KIND_OF[target.kind], target, edit.paused, edit.by);
+    case 'pod-template':
+      return revertPodTemplate(source, target, edit.fromText);
+  }
 }
 
 /** A Canary edit is committed only when the result still passes Flagger's CRD schema (a failing apply stalls Flux). */
@@ -118,36 +177,19 @@ function setPause(
   paused: boolean,
   by: string,
 ): string {
-  const doc = locate(source, kind, target);
-  const has = doc.hasIn(['metadata', 'annotations', PAUSE_ANNOTATION]);
-  if (!paused && !has) return source.text;
+  const ref = { kind, ...named(target) };
   if (paused) {
-    try {
-      return editScalars(source, { kind, ...named(target) }, [
-        { path: ['metadata', 'annotations', PAUSE_ANNOTATION], value: 'true', insertIfMissing: true },
-        { path: ['metadata', 'annotations', PAUSED_BY_ANNOTATION], value: by, insertIfMissing: true },
-      ]);
-    } catch (e) {
-      // no metadata.annotations mapping yet: add it through the Document API
-      if (!isMaestroError(e, 'MANIFEST_FIELD_MISSING')) throw e;
-    }
+    const marked = setAnnotation(source, ref, PAUSE_ANNOTATION, 'true');
+    return setAnnotation({ ...source, text: marked }, ref, PAUSED_BY_ANNOTATION, by);
   }
-  return rewriteObject(source, kind, target, (d) => {
-    if (paused) {
-      d.setIn(['metadata', 'annotations', PAUSE_ANNOTATION], 'true');
-      d.setIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION], by);
-      return;
-    }
-    d.deleteIn(['metadata', 'annotations', PAUSE_ANNOTATION]);
-    d.deleteIn(['metadata', 'annotations', PAUSED_BY_ANNOTATION]);
-    const ann = d.getIn(['metadata', 'annotations']);
-    if (isMap(ann) && ann.items.length === 0) d.deleteIn(['metadata', 'annotations']);
-  });
+  const unmarked = removeAnnotation(source, ref, PAUSE_ANNOTATION);
+  return removeAnnotation({ ...source, text: unmarked }, ref, PAUSED_BY_ANNOTATION);
 }
 
 /**
  * Puts the earlier pod template back. A release normally changes only image tags: then only those
- * scalars are spliced. Anything else (annotations, env) replaces spec.template as a whole.
+ * scalars are spliced. Anything else (annotations, env) restores spec.template as a whole from the
+ * earlier text (`restorePodTemplate`, comments included).
  */
 function revertPodTemplate(source: ManifestSource, target: TargetRef, fromText: string): string {
   const name = deploymentName(source, target);
@@ -159,25 +201,8 @@ function revertPodTemplate(source: ManifestSource, target: TargetRef, fromText: 
     const now = readDeployment({ ...source, text: out }, ref).containers.find((x) => x.name === c.name);
     if (now && now.image !== c.image) out = setContainerImage({ ...source, text: out }, ref, c.name, c.image);
   }
-  const templateOf = (s: ManifestSource) =>
-    JSON.stringify(locate(s, 'Deployment', { ...target, resourceName: name }).getIn(['spec', 'template']));
-  if (templateOf({ ...source, text: out }) === templateOf(from)) return out;
-  const template = locate(from, 'Deployment', { ...target, resourceName: name }).getIn(
-    ['spec', 'template'],
-    true,
-  );
-  if (template === undefined) {
-    throw new MaestroError(
-      'MANIFEST_FIELD_MISSING',
-      `${from.file}: Deployment ${name} has no spec.template`,
-      {
-        data: { file: source.file },
-      },
-    );
-  }
-  return rewriteObject({ ...source, text: out }, 'Deployment', { ...target, resourceName: name }, (d) =>
-    d.setIn(['spec', 'template'], template),
-  );
+  // the same template → the same text
+  return restorePodTemplate({ ...source, text: out }, ref, from);
 }
 
 /** The canary's Deployment in its file: the one named like the target, else the only one. */
@@ -196,25 +221,4 @@ function deploymentName(source: ManifestSource, target: TargetRef): string {
     );
   }
   return name;
-}
-
-/** Edits one object through the Document API and re-renders only that document. */
-function rewriteObject(
-  source: ManifestSource,
-  kind: string,
-  target: TargetRef,
-  change: (d: Document.Parsed) => void,
-): string {
-  const docs = parseManifests(source);
-  const located = locateObject(source, docs, { kind, ...named(target) });
-  const doc = located.doc;
-  const before = doc.toString();
-  change(doc);
-  const after = doc.toString();
-  if (after === before) return source.text;
-  const [start, , end] = doc.range;
-  const original = source.text.slice(start, end);
-  // keep the document separators and neighbours byte-identical; only this document is re-rendered
-  const rendered = original.endsWith('\n') || !after.endsWith('\n') ? after : after.slice(0, -1);
-  return source.text.slice(0, start) + rendered + source.text.slice(end);
 }

@@ -1,6 +1,7 @@
 import { yamlTargetManifests } from '../../../../src/cli/wiring/target-manifests';
 import { loadTemplateFiles } from '../../../../src/cli/wiring/template-files';
 import type { TargetRef } from '../../../../src/core/ports';
+import type { ManifestEdit } from '../../../../src/loop/ports';
 
 const files = loadTemplateFiles();
 const m = yamlTargetManifests();
@@ -97,6 +98,71 @@ describe('yamlTargetManifests over gitops-repo-template', () => {
     expect(reverted).toContain('prometheus.io/scrape: "true"');
     expect(reverted).not.toContain(':1.4.0');
     expect(reverted.split('\n').slice(0, 10)).toEqual(promoted.split('\n').slice(0, 10)); // header comments kept
+    // the template's text, comments included, comes back exactly; nothing else in the file moved
+    expect(reverted).toBe(promoted);
+  });
+
+  it('adds the first annotation with the annotations mapping, as a splice, and resume takes it out again', () => {
+    const text = files['apps/api/hpa.yaml']!;
+    expect(text).not.toContain('annotations:');
+    const paused = m.apply(api, text, { kind: 'paused', paused: true, by: 'Ada Lovelace <ada@example.com>' });
+    const lines = text.split('\n');
+    const at = lines.indexOf('    app: api') + 1;
+    expect(paused).toBe(
+      [
+        ...lines.slice(0, at),
+        '  annotations:',
+        '    maestro.dev/paused: "true"',
+        '    maestro.dev/paused-by: Ada Lovelace <ada@example.com>',
+        ...lines.slice(at),
+      ].join('\n'),
+    );
+    expect(m.apply(api, paused, { kind: 'paused', paused: false, by: 'Ada' })).toBe(text);
+    expect(m.apply(api, text, { kind: 'paused', paused: false, by: 'Ada' })).toBe(text);
+  });
+
+  it('what it remembers of a text it wrote is what a fresh read of that text says', () => {
+    const cases: Array<[TargetRef, string, ManifestEdit[]]> = [
+      [
+        web,
+        'apps/web/deployment.yaml',
+        [
+          { kind: 'replicas', replicas: 9 },
+          { kind: 'paused', paused: true, by: 'Ada' },
+          { kind: 'replicas', replicas: 2 },
+          { kind: 'paused', paused: false, by: 'Ada' },
+        ],
+      ],
+      [
+        api,
+        'apps/api/hpa.yaml',
+        [
+          { kind: 'hpa-bounds', minReplicas: 4, maxReplicas: 12 },
+          { kind: 'paused', paused: true, by: 'Ada' },
+        ],
+      ],
+      [
+        checkout,
+        'apps/checkout/canary.yaml',
+        [
+          { kind: 'canary-step-weight', stepWeight: 20 },
+          { kind: 'canary-skip-analysis', skipAnalysis: true },
+          { kind: 'paused', paused: true, by: 'Ada' },
+          { kind: 'canary-skip-analysis', skipAnalysis: false },
+        ],
+      ],
+    ];
+    for (const [ref, file, edits] of cases) {
+      const adapter = yamlTargetManifests();
+      let text = files[file]!;
+      adapter.read(ref, text);
+      for (const edit of edits) {
+        const out = adapter.apply(ref, text, edit);
+        expect(out).not.toBe(text);
+        expect(adapter.read(ref, out)).toEqual(yamlTargetManifests().read(ref, out));
+        text = out;
+      }
+    }
   });
 
   it('reverts the pod template from an earlier version of the Deployment file', () => {
