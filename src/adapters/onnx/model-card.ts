@@ -13,6 +13,14 @@ import { z } from 'zod';
 const featureSchema = z.object({ name: z.string(), unit: z.string(), normalisation: z.string() });
 
 export const autoscaleActionSchema = z.object({ delta: z.number().int() });
+/**
+ * An autoscaling output that keeps this CPU utilisation (0.7 = 70 %): desired replicas =
+ * ceil(demand / targetUtilization), demand from CPU and the request rate
+ * (src/core/policies/target-utilization.ts). Cards may mix it with `{delta: 0}` (hold).
+ */
+export const targetUtilizationActionSchema = z.object({
+  targetUtilization: z.number().gt(0).max(1),
+});
 export const canaryActionSchema = z.object({ verb: z.enum(['advance', 'hold', 'promote', 'rollback']) });
 
 export const modelCardSchema = z.object({
@@ -37,7 +45,9 @@ export const modelCardSchema = z.object({
     kind: z.enum(['logits', 'probs', 'actions']),
     valueName: z.string().optional(),
   }),
-  actions: z.array(z.union([autoscaleActionSchema, canaryActionSchema])).min(2),
+  actions: z
+    .array(z.union([autoscaleActionSchema, targetUtilizationActionSchema, canaryActionSchema]))
+    .min(2),
   training: z.object({
     producer: z.string(),
     command: z.string(),

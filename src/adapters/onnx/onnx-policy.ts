@@ -1,5 +1,6 @@
 import type { Action } from '../../core/action';
 import { createModelPolicy } from '../../core/policies/onnx-fallback';
+import { modelActionOf, type ModelAction } from '../../core/policies/target-utilization';
 import type { Policy } from '../../core/policy';
 import { loadOnnxModel, type LoadedModel } from './onnx-model';
 import type { ModelCard } from './model-card';
@@ -16,15 +17,25 @@ export interface OnnxPolicyOptions {
   readonly latencyBudgetMs?: number;
 }
 
-/** Core actions per output index, from the card's mapping. */
+/**
+ * Core actions per output index, from the card's mapping. A target-utilisation output has no fixed
+ * action: it is a hold here, and cardModelActions() says what it really does.
+ */
 export function cardActions(card: ModelCard): Action[] {
-  return card.actions.map((a): Action =>
-    'verb' in a
-      ? { type: 'canary', verb: a.verb }
-      : a.delta === 0
-        ? { type: 'hold' }
-        : { type: 'replicas', delta: a.delta },
-  );
+  return cardModelActions(card).map((a): Action => (a.kind === 'action' ? a.action : { type: 'hold' }));
+}
+
+/** What each output index means, observation-dependent outputs included. */
+export function cardModelActions(card: ModelCard): ModelAction[] {
+  return card.actions.map((a): ModelAction => {
+    if ('verb' in a) return { kind: 'action', action: { type: 'canary', verb: a.verb } };
+    return modelActionOf(a);
+  });
+}
+
+/** True when some output's action depends on the observation (a target utilisation). */
+export function hasObservationDependentActions(card: ModelCard): boolean {
+  return card.actions.some((a) => 'targetUtilization' in a);
 }
 
 /** Builds a policy from an already loaded model (eval: load errors are input errors there). */
@@ -33,6 +44,7 @@ export function onnxPolicyFromModel(model: LoadedModel, o: OnnxPolicyOptions): P
     name: `onnx:${model.path}`,
     featureSet: model.card.input.featureSet,
     actions: cardActions(model.card),
+    ...(hasObservationDependentActions(model.card) ? { modelActions: cardModelActions(model.card) } : {}),
     runner: () => Promise.resolve(model),
     fallback: o.fallback,
     now: o.now,

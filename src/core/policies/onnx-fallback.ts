@@ -4,6 +4,7 @@ import { encodeFeatures, featureSetFor, type FeatureSet } from '../features';
 import type { Observation } from '../observation';
 import type { Policy, PolicyContext } from '../policy';
 import type { ModelRunner } from '../ports';
+import { rememberCapacity, resolveModelAction, type ModelAction } from './target-utilization';
 
 /**
  * A model policy with its safety net, pure apart from the injected runner and clock. The model
@@ -25,6 +26,12 @@ export interface ModelPolicyOptions {
   readonly featureSet: FeatureSet;
   /** action per model output index (from the model card) */
   readonly actions: readonly Action[];
+  /**
+   * Instead of `actions`: what each output index means when some depend on the observation
+   * (target-utilisation cards, src/core/policies/target-utilization.ts). Their memory (the pods'
+   * capacity estimate) is updated on every decision, also when the fallback decides.
+   */
+  readonly modelActions?: readonly ModelAction[];
   /** the loaded model, or why it could not be loaded */
   readonly runner: () => Promise<ModelRunner | { readonly error: string }>;
   readonly fallback: Policy;
@@ -38,6 +45,8 @@ export interface ModelPolicyOptions {
 
 interface ModelPolicyState {
   readonly fallback?: unknown;
+  /** memory of observation-dependent actions (modelActions) */
+  readonly actions?: unknown;
 }
 
 export type ModelVerdict =
@@ -79,7 +88,9 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
     async decide(observation: Observation, context: PolicyContext): Promise<PolicyOutput> {
       const prev = (context.state ?? {}) as ModelPolicyState;
       const base = await o.fallback.decide(observation, { ...context, state: prev.fallback });
-      const state: ModelPolicyState = { fallback: base.state };
+      const state: ModelPolicyState = o.modelActions
+        ? { fallback: base.state, actions: rememberCapacity(prev.actions, observation) }
+        : { fallback: base.state };
       const loaded = await o.runner();
       let modelHash: string | undefined;
       let verdict: ModelVerdict;
@@ -104,6 +115,26 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
             reason: `inference failed: ${e instanceof Error ? e.message : String(e)}`,
           };
         }
+      }
+      if (verdict.kind === 'model' && o.modelActions) {
+        const m = o.modelActions[verdict.index];
+        const resolved = m
+          ? resolveModelAction(m, observation, context, state.actions)
+          : { error: `model chose action ${verdict.index}, which the card does not map` };
+        if ('action' in resolved) {
+          const ref: PolicyRef = { name: o.name, ...(modelHash ? { modelHash } : {}) };
+          return {
+            action: resolved.action,
+            confidence: verdict.confidence,
+            explanation: [
+              `${o.name}: ${describeAction(resolved.action)} with probability ${verdict.confidence.toFixed(2)}`,
+              resolved.explanation,
+            ],
+            state,
+            ref,
+          };
+        }
+        verdict = { kind: 'fallback', reason: resolved.error, confidence: verdict.confidence };
       }
       if (verdict.kind === 'model') {
         const action = o.actions[verdict.index];

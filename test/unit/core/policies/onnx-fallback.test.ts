@@ -2,6 +2,8 @@ import type { Action } from '../../../../src/core/action';
 import { createModelPolicy, judgeModelAnswer } from '../../../../src/core/policies/onnx-fallback';
 import { createPolicy } from '../../../../src/core/policies/policy-registry';
 import type { ModelRunner } from '../../../../src/core/ports';
+import { rememberCapacity, resolveModelAction } from '../../../../src/core/policies/target-utilization';
+import { noData } from '../../../../src/core/sample';
 import { AutoscaleEnv } from '../../../../src/sim/env/autoscale-env';
 
 const actions: Action[] = [{ type: 'replicas', delta: -1 }, { type: 'hold' }, { type: 'replicas', delta: 2 }];
@@ -116,5 +118,45 @@ describe('createModelPolicy', () => {
     const out = await p.decide(obs, ctx);
     const hpa = await createPolicy('hpa').decide(obs, ctx);
     expect(out.state).toEqual({ fallback: hpa.state });
+  });
+});
+
+describe('createModelPolicy with observation-dependent (target-utilisation) actions', () => {
+  const modelActions = [
+    { kind: 'action' as const, action: { type: 'hold' as const } },
+    { kind: 'target-utilization' as const, utilization: 0.5 },
+  ];
+  const targetBase = {
+    ...base,
+    actions: [{ type: 'hold' as const }, { type: 'hold' as const }],
+    modelActions,
+  };
+
+  it('resolves the chosen target against the observation', async () => {
+    const p = createModelPolicy({ ...targetBase, runner: () => Promise.resolve(runner([0.1, 0.9])) });
+    const out = await p.decide(obs, ctx);
+    const r = resolveModelAction(modelActions[1]!, obs, ctx, rememberCapacity(undefined, obs));
+    expect('action' in r).toBe(true);
+    expect(out.action).toEqual('action' in r && r.action);
+    expect(out.ref).toEqual({ name: 'onnx:m.onnx', modelHash: 'f'.repeat(64) });
+    expect(out.explanation[1]).toMatch(/^target utilisation 50 %/);
+  });
+
+  it('updates its capacity memory also when the fallback decides', async () => {
+    const low = createModelPolicy({ ...targetBase, runner: () => Promise.resolve(runner([0.4, 0.3])) });
+    const out = await low.decide(obs, ctx);
+    expect(out.ref?.fallback?.reason).toMatch(/below minConfidence/);
+    const memory = (out.state as { actions?: { capacityRpsPerPod?: number } }).actions;
+    expect(memory?.capacityRpsPerPod).toBeGreaterThan(0);
+    expect(memory).toEqual(rememberCapacity(undefined, obs));
+  });
+
+  it('a target that cannot be resolved (no CPU data) falls back and says why', async () => {
+    const blind = { ...obs, service: { ...obs.service, cpuUtilization: noData('missing', 'test') } };
+    const p = createModelPolicy({ ...targetBase, runner: () => Promise.resolve(runner([0, 1])) });
+    const out = await p.decide(blind, ctx);
+    expect(out.ref?.fallback?.reason).toBe(
+      'no data for cpuUtilization, readyReplicas or the declared replicas',
+    );
   });
 });
