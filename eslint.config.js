@@ -66,6 +66,28 @@ module.exports = tseslint.config(
     up('prometheus', 'git', 'github', 'loop', 'server', 'sim', 'cli', 'train', 'eval'),
     'An adapter wraps one library and imports no other adapter or outer room.',
   ),
+  {
+    // implements the LeaderElector port of src/loop/leader-election.ts: type imports of loop only
+    files: ['src/adapters/kubernetes/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: up('prometheus', 'git', 'github', 'onnx', 'server', 'sim', 'cli', 'train', 'eval'),
+              message: 'An adapter wraps one library and imports no other adapter or outer room.',
+            },
+            {
+              group: up('loop'),
+              allowTypeImports: true,
+              message: 'The Kubernetes adapter implements the LeaderElector port (src/loop/leader-election.ts): type imports only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   forbid(
     ['src/loop/**/*.ts'],
     [...up('adapters', 'server', 'cli', 'sim', 'train', 'eval'), ...libsWithIo],

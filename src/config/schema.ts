@@ -210,8 +210,9 @@ export const configSchema = z
       .prefault({}),
     /**
      * Several replicas (README "Reliability"): when enabled, `maestro run` acts only while it holds
-     * the git lease (src/loop/leader-git-lease.ts); followers keep serving the API and answer gates
-     * fail-closed. Default: disabled (one replica).
+     * the lease — the git lease (src/loop/leader-git-lease.ts) or a Kubernetes Lease
+     * (src/adapters/kubernetes/); followers keep serving the API and answer gates fail-closed.
+     * Default: disabled (one replica).
      */
     ha: z
       .strictObject({
@@ -223,6 +224,43 @@ export const configSchema = z
           .string()
           .regex(/^[\w.@-]+$/, 'letters, digits, _ . @ - only (it is written into the lease file)')
           .optional(),
+        /**
+         * The arbiter: `git` (a lease file on the followed branch, renewed by a commit once per
+         * cycle) or `kubernetes` (a coordination.k8s.io/v1 Lease, client-go leaderelection
+         * semantics, renewed every `kubernetes.retryPeriodSeconds`). Default git.
+         */
+        elector: z.enum(['git', 'kubernetes']).default('git'),
+        /** read only with `elector: kubernetes` */
+        kubernetes: z
+          .strictObject({
+            /**
+             * namespace of the Lease; default: the kubeconfig context's namespace (in a pod: the
+             * pod's own, from the service account), else `default`
+             */
+            namespace: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name (RFC 1123 label)')
+              .optional(),
+            /** name of the Lease; default `maestro-leader` */
+            name: z
+              .string()
+              .max(253)
+              .regex(
+                /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+                'a Kubernetes object name (RFC 1123 subdomain: lower-case letters, digits, - and .)',
+              )
+              .default('maestro-leader'),
+            /** the leader stops acting when it could not renew for this long (s); client-go default 10 */
+            renewDeadlineSeconds: z.number().positive().default(10),
+            /** seconds between tries to acquire or renew; client-go default 2 */
+            retryPeriodSeconds: z.number().positive().default(2),
+            /**
+             * kubeconfig file; default: in a pod (KUBERNETES_SERVICE_HOST set) the service account's
+             * token and CA, else $KUBECONFIG or ~/.kube/config
+             */
+            kubeconfig: z.string().min(1).optional(),
+          })
+          .prefault({}),
       })
       .prefault({}),
     targets: z.array(targetSchema).min(1, 'list at least one target'),
@@ -240,13 +278,14 @@ export const configSchema = z
       } else seen.set(t.name, i);
     });
     // the leader renews once less than half the lease is left, and it looks once per cycle
-    if (c.ha.enabled && c.ha.leaseSeconds < 3 * c.cycleIntervalSeconds) {
+    if (c.ha.enabled && c.ha.elector === 'git' && c.ha.leaseSeconds < 3 * c.cycleIntervalSeconds) {
       ctx.addIssue({
         code: 'custom',
         path: ['ha', 'leaseSeconds'],
         message: `must be at least 3 × cycleIntervalSeconds (${3 * c.cycleIntervalSeconds}): the leader renews once per cycle`,
       });
     }
+    if (c.ha.elector === 'kubernetes') haKubernetesIssues(c.ha).forEach((i) => ctx.addIssue(i));
     if (c.git.pushMode === 'pull-request' && !c.git.github) {
       ctx.addIssue({
         code: 'custom',
@@ -255,6 +294,42 @@ export const configSchema = z
       });
     }
   });
+
+/**
+ * The Lease's timings as client-go's NewLeaderElector checks them (k8s.io/client-go/tools/
+ * leaderelection: leaseDuration > renewDeadline > retryPeriod × JitterFactor 1.2), and
+ * spec.leaseDurationSeconds is an int32.
+ */
+function haKubernetesIssues(ha: {
+  leaseSeconds: number;
+  kubernetes: { renewDeadlineSeconds: number; retryPeriodSeconds: number };
+}): { code: 'custom'; path: (string | number)[]; message: string }[] {
+  const issues: { code: 'custom'; path: (string | number)[]; message: string }[] = [];
+  const { renewDeadlineSeconds: renew, retryPeriodSeconds: retry } = ha.kubernetes;
+  if (!Number.isInteger(ha.leaseSeconds)) {
+    issues.push({
+      code: 'custom',
+      path: ['ha', 'leaseSeconds'],
+      message:
+        'must be a whole number of seconds with elector kubernetes (the Lease field leaseDurationSeconds is an integer)',
+    });
+  }
+  if (ha.leaseSeconds <= renew) {
+    issues.push({
+      code: 'custom',
+      path: ['ha', 'kubernetes', 'renewDeadlineSeconds'],
+      message: `must be less than ha.leaseSeconds (${ha.leaseSeconds}): the leader must stop acting before another replica may take the Lease`,
+    });
+  }
+  if (renew <= 1.2 * retry) {
+    issues.push({
+      code: 'custom',
+      path: ['ha', 'kubernetes', 'retryPeriodSeconds'],
+      message: `must be less than renewDeadlineSeconds / 1.2 (${+(renew / 1.2).toFixed(3)}): the leader needs more than one try per renew deadline`,
+    });
+  }
+  return issues;
+}
 
 export type MaestroConfig = z.infer<typeof configSchema>;
 export type TargetConfig = MaestroConfig['targets'][number];

@@ -104,7 +104,7 @@ export function registerRun(program: Command, io: CommandIo, exit: ExitCodeHolde
       io.stdout.write(`maestro: agent running; dashboard and API at ${agent.server.url}\n`);
       if (agent.leadership) {
         io.stdout.write(
-          `maestro: several replicas: acts only while holding the git lease as ${agent.leadership().identity} (lease ${config.ha.leaseSeconds}s)\n`,
+          `maestro: several replicas: acts only while holding ${agent.electorDescription ?? 'the lease'} as ${agent.leadership().identity} (lease ${config.ha.leaseSeconds}s)\n`,
         );
       }
       const signal = await new Promise<string>((resolve) => {

@@ -10,7 +10,7 @@ import { ControlLoop } from '../../loop/control-loop';
 import type { AgentState } from '../../loop/agent-state';
 import { GateBook } from '../../loop/gate-book';
 import { LeaderGatedLoop } from '../../loop/leader-gated-loop';
-import { GitLeaseElector, fencedRepo } from '../../loop/leader-git-lease';
+import { fencedRepo } from '../../loop/leader-git-lease';
 import { OVERRIDE_AUDIT_LOOKBACK_MS, OverrideAudit } from '../../loop/override-audit';
 import type { HistorySource, TargetManifests } from '../../loop/ports';
 import { guard } from '../../core/guardrails/guard';
@@ -19,6 +19,7 @@ import { startAgentServer, type AgentServer } from '../../server/agent-server';
 import type { AgentControl, CommitDetails, LeadershipView } from '../../server/app';
 import { TokenBook, type TokenEntry } from '../../server/auth';
 import { onnxPolicyFactory } from '../../adapters/onnx/onnx-policy';
+import { createReplicaElector, type ReplicaElector } from './leader-elector';
 import { loopTargets } from './loop-targets';
 import { policyResolver, type PolicyResolverOptions } from './policy-resolver';
 
@@ -58,6 +59,8 @@ export interface RunningAgent {
   readonly overrides: OverrideAudit;
   /** HA only: this replica's leadership as last seen */
   readonly leadership?: () => LeadershipView;
+  /** HA only: the arbiter, e.g. `the Kubernetes Lease flux-system/maestro-leader` */
+  readonly electorDescription?: string;
   readonly server: AgentServer;
   readonly metrics: AgentMetrics;
   stop(): Promise<void>;
@@ -200,12 +203,15 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
   return {
     loop,
     overrides,
-    ...(ha ? { leadership: ha.leadership } : {}),
+    ...(ha ? { leadership: ha.leadership, electorDescription: ha.replica.description } : {}),
     server,
     metrics,
     async stop() {
-      if (ha) await ha.gated.stop();
-      else await loop.stop();
+      if (ha) {
+        await ha.gated.stop();
+        // only now, with no cycle in flight, may the lease go (client-go ReleaseOnCancel)
+        await ha.replica.release();
+      } else await loop.stop();
       await server.close();
     },
   };
@@ -217,8 +223,8 @@ export function defaultLeaderIdentity(): string {
 }
 
 /**
- * Several replicas (config `ha`): the loop runs behind the git lease (LeaderGatedLoop), its commits
- * fenced by the lease in their base. The server keeps one AgentState across leader terms; while
+ * Several replicas (config `ha`): the loop runs behind the lease of `ha.elector` (LeaderGatedLoop),
+ * its commits fenced by it (the git lease in their base; the Kubernetes Lease read just before). The server keeps one AgentState across leader terms; while
  * this replica follows, gates answer from an empty gate book (every call holds: fail closed) and
  * overrides are refused with the leader's name, so a person's change is made by the one replica
  * that acts.
@@ -228,6 +234,7 @@ function leaderGated(
   buildLoop: (repo: ConfigRepo, state?: AgentState) => ControlLoop,
 ): {
   identity: string;
+  replica: ReplicaElector;
   first: ControlLoop;
   gated: LeaderGatedLoop;
   control: AgentControl;
@@ -235,7 +242,8 @@ function leaderGated(
 } {
   const { config, clock } = parts;
   const identity = config.ha.identity ?? defaultLeaderIdentity();
-  const elector = new GitLeaseElector(parts.repo, { identity, durationMs: config.ha.leaseSeconds * 1000 });
+  const replica = createReplicaElector(config, parts.repo, identity, clock, parts.logger);
+  const elector = replica.elector;
   const repo = fencedRepo(parts.repo, elector, () => clock.now());
   const first = buildLoop(repo);
   let spare: ControlLoop | undefined = first;
@@ -283,5 +291,5 @@ function leaderGated(
       );
     },
   };
-  return { identity, first, gated, control, leadership };
+  return { identity, replica, first, gated, control, leadership };
 }

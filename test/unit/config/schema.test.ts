@@ -105,10 +105,18 @@ describe('ha (several replicas)', () => {
   };
 
   it('is off by default with a 60 s lease and no fixed identity', () => {
-    expect(configSchema.parse(base).ha).toEqual({ enabled: false, leaseSeconds: 60 });
+    const kubernetes = { name: 'maestro-leader', renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+    expect(configSchema.parse(base).ha).toEqual({
+      enabled: false,
+      leaseSeconds: 60,
+      elector: 'git',
+      kubernetes,
+    });
     expect(configSchema.parse({ ...base, ha: { enabled: true } }).ha).toEqual({
       enabled: true,
       leaseSeconds: 60,
+      elector: 'git',
+      kubernetes,
     });
   });
 
