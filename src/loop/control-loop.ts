@@ -7,6 +7,7 @@ import type {
   Clock,
   CommitOutcome,
   ConfigRepo,
+  MetricsReading,
   MetricsSource,
   Person,
   PlannedCommit,
@@ -119,6 +120,12 @@ interface TargetRuntime {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * Targets whose metrics are read at once. A read is itself a freshness query and then 8 parallel
+ * PromQL queries (src/adapters/prometheus/metrics-source.ts), so 4 keeps Prometheus at no more than
+ * 32 queries in flight.
+ */
+const METRICS_READS_IN_FLIGHT = 4;
 
 export class ControlLoop {
   readonly state: AgentState;
@@ -240,6 +247,8 @@ export class ControlLoop {
 
   private async cycle(): Promise<void> {
     const t0 = this.deps.clock.now();
+    // metrics and git are independent: ask Prometheus while git answers
+    const readings = this.readMetrics(t0);
     let snapshot: RepoSnapshot;
     try {
       snapshot = await this.deps.repo.snapshot();
@@ -254,7 +263,7 @@ export class ControlLoop {
     const steps: Array<{ rt: TargetRuntime; step: TargetStep }> = [];
     for (const rt of this.runtimes.values()) {
       try {
-        const step = await this.decideOne(rt, snapshot);
+        const step = await this.decideOne(rt, snapshot, readings.get(rt.target.ref.name)!);
         if (step) steps.push({ rt, step });
       } catch (e) {
         this.error(e, rt.target.ref.name);
@@ -286,7 +295,38 @@ export class ControlLoop {
     for (const rt of this.runtimes.values()) this.publishTarget(rt);
   }
 
-  private async observe(rt: TargetRuntime, snapshot: RepoSnapshot): Promise<Observation> {
+  /**
+   * Starts every target's metrics read for this cycle (as of `nowMs`), METRICS_READS_IN_FLIGHT at
+   * a time in target order. A read that fails rejects only its own target's promise.
+   */
+  private readMetrics(nowMs: number): Map<string, Promise<MetricsReading>> {
+    const refs = [...this.runtimes.values()].map((rt) => rt.target.ref);
+    const settle: Array<{ ok: (r: MetricsReading) => void; fail: (e: unknown) => void }> = [];
+    const out = new Map<string, Promise<MetricsReading>>();
+    for (const ref of refs) {
+      const p = new Promise<MetricsReading>((ok, fail) => settle.push({ ok, fail }));
+      p.catch(() => undefined); // awaited by decideOne, which publishes the error; not unhandled meanwhile
+      out.set(ref.name, p);
+    }
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < refs.length; i = next++) {
+        try {
+          settle[i]!.ok(await this.deps.metrics.read(refs[i]!, nowMs));
+        } catch (e) {
+          settle[i]!.fail(e);
+        }
+      }
+    };
+    for (let k = 0; k < Math.min(METRICS_READS_IN_FLIGHT, refs.length); k++) void worker();
+    return out;
+  }
+
+  private async observe(
+    rt: TargetRuntime,
+    snapshot: RepoSnapshot,
+    metrics: Promise<MetricsReading>,
+  ): Promise<Observation> {
     const ref = rt.target.ref;
     const text = await snapshot.readFile(ref.file);
     if (text === undefined) {
@@ -300,8 +340,8 @@ export class ControlLoop {
     }
     const fields = this.deps.manifests.read(ref, text);
     rt.paused = fields.paused;
+    const reading = await metrics;
     const now = this.deps.clock.now();
-    const reading = await this.deps.metrics.read(ref, now);
     let canary = reading.canary;
     if (ref.kind === 'flagger-canary' && canary && canary.checksum === undefined) {
       // the checksum is only in Flagger's webhook payloads: take it from the gate calls
@@ -322,8 +362,12 @@ export class ControlLoop {
     return observation;
   }
 
-  private async decideOne(rt: TargetRuntime, snapshot: RepoSnapshot): Promise<TargetStep | undefined> {
-    const observation = await this.observe(rt, snapshot);
+  private async decideOne(
+    rt: TargetRuntime,
+    snapshot: RepoSnapshot,
+    metrics: Promise<MetricsReading>,
+  ): Promise<TargetStep | undefined> {
+    const observation = await this.observe(rt, snapshot, metrics);
     const now = observation.at;
     let waitingFor: string | undefined;
     if (rt.pending) {

@@ -81,6 +81,47 @@ describe('ControlLoop.runCycle', () => {
     expect(loop.ready).toBe(false); // not restored yet
   });
 
+  it('reads metrics while git answers the snapshot, at most 4 targets at a time, and still decides every target', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `t${i}`);
+    const files = Object.fromEntries(names.map((n) => [`apps/${n}.json`, '{"replicas":3}']));
+    const { repo, metrics, loop, events } = setup(
+      names.map((n) => target(n)),
+      files,
+      Object.fromEntries(names.map((n) => [n, () => ({ type: 'replicas', delta: 1 }) as Action])),
+    );
+    let inFlight = 0;
+    let most = 0;
+    const started: string[] = [];
+    const read = metrics.read.bind(metrics);
+    metrics.read = async (t, now) => {
+      started.push(t.name);
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight -= 1;
+      if (t.name === 't3') throw new Error('t3 metrics broke');
+      return read(t, now);
+    };
+    let readsBeforeSnapshot = -1;
+    const snapshot = repo.snapshot.bind(repo);
+    repo.snapshot = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      readsBeforeSnapshot = started.length;
+      return snapshot();
+    };
+    await loop.runCycle();
+    expect(readsBeforeSnapshot).toBeGreaterThan(0);
+    expect(most).toBe(4);
+    expect(started).toEqual(names);
+    // the failing read costs only its own target
+    expect(events.filter((e) => e.type === 'error').map((e) => e.type === 'error' && e.target)).toEqual([
+      't3',
+    ]);
+    expect(decisions(events).map((d) => d.target)).toEqual(names.filter((n) => n !== 't3'));
+    expect(repo.head.files['apps/t0.json']).toBe('{"replicas":4}');
+    expect(repo.head.files['apps/t3.json']).toBe('{"replicas":3}');
+  });
+
   it('holds while Flux has not applied the last commit, then decides again once it has', async () => {
     const { repo, metrics, loop, events, clock } = setup(
       [target('web')],
