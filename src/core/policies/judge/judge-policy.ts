@@ -44,7 +44,7 @@ function points(v: VersionMetrics): Record<string, number[]> {
 
 /**
  * Judges a canary observation: with `samples` (query_range series) when present, else the point
- * values (one sample each; the test then reduces to comparing the two numbers, see judge.ts).
+ * values (one sample each, which the rank test cannot find significant; the policy holds then).
  */
 export function judgeCanaryObservation(
   c: CanaryObservation,
@@ -58,7 +58,7 @@ export function judgeCanaryObservation(
  * The `judge` policy: Flagger's schedule (weights, threshold, promotion at maxWeight) with the
  * Kayenta-style judge as the analysis: Pass → advance/promote, Marginal → hold (no failed check),
  * Fail → rollback at once. When no metric has data it holds and counts a failed check, like Flagger
- * does for "no values found".
+ * does for "no values found"; with point values only (no query_range samples) it holds without one.
  */
 export function createJudgePolicy(
   options: Partial<CanarySchedule> & { readonly config?: JudgeConfig } = {},
@@ -72,6 +72,17 @@ export function createJudgePolicy(
         const reasons = [`judge (${r.mode}): ${r.reasons.join('; ')}`];
         if (r.metrics.every((m) => m.label === 'Nodata')) {
           return { pass: false, reasons: ['judge: no metric has data for canary and baseline'] };
+        }
+        if (r.mode === 'points') {
+          // one reading a side is not a sample: the rank test cannot reject at any confidence, so
+          // a pass would be no evidence; hold (no failed check) until query_range samples return
+          return {
+            pass: false,
+            holdOnly: true,
+            reasons: [
+              'judge (points): one reading per version cannot be tested; holding until samples return',
+            ],
+          };
         }
         if (r.verdict === 'Fail') return { pass: false, rollback: true, reasons };
         if (r.verdict === 'Marginal') return { pass: false, holdOnly: true, reasons };

@@ -14,7 +14,9 @@ import { mannWhitneyU } from './mann-whitney';
  * Deterministic difference from Kayenta: when canary and baseline are each constant (and differ),
  * Kayenta adds tiny Gaussian noise (1e-5 of the value) so the rank test can run; here the exact
  * difference of the two constants is both the estimate and the interval, which is what the noisy
- * test converges to, without randomness.
+ * test converges to, without randomness — provided the rank test could reach `confLevel` with these
+ * sample sizes at all (its p-value for the complete separation is ≤ 1 − confLevel); with fewer
+ * readings, e.g. one a side (p = 1), the metric passes, as the noisy test would.
  */
 
 export type MetricDirection = 'increase' | 'decrease' | 'either';
@@ -141,7 +143,22 @@ export function classifyMetric(
   let estimate: number;
   let pValue: number | undefined;
   if (new Set(canary).size === 1 && new Set(baseline).size === 1) {
-    // degenerate: both constant (see the file comment)
+    // degenerate: both constant (see the file comment). The shortcut stands for the noisy rank test
+    // only when that test could be significant at all with these sample sizes: with one reading a
+    // side (or a few), complete separation still has a p-value above 1 − confLevel, and two
+    // readings that merely differ are no evidence of a difference.
+    const t = mannWhitneyU(canary, baseline, options.confLevel ?? 0.98);
+    pValue = t.pValue;
+    if (t.pValue > 1 - (options.confLevel ?? 0.98)) {
+      return {
+        ...base,
+        label: 'Pass',
+        critical: false,
+        deviation,
+        reason: `${m.name}: ${canary.length} vs ${baseline.length} readings cannot differ significantly (p = ${t.pValue.toFixed(2)})`,
+        pValue,
+      };
+    }
     estimate = canary[0]! - baseline[0]!;
     lower = estimate;
     upper = estimate;
@@ -154,10 +171,21 @@ export function classifyMetric(
   const critical_ = options.tolerance ?? 0.25;
   const bound = critical_ * Math.abs(estimate);
   const dir = m.direction ?? 'either';
+  // R's interval is clamped to [min(x) − max(y), max(x) − min(y)] and, when the confidence is not
+  // achievable with these sample sizes ("requested conf.level not achievable"), returns that clamp,
+  // which can exclude 0 although the test is far from significant (e.g. 2 canary readings above 4
+  // baseline ones: p = 0.1). A difference needs the test's own p-value at the confidence level too.
+  const significant = pValue === undefined || pValue <= 1 - (options.confLevel ?? 0.98);
   const isHigh =
-    (dir === 'increase' || dir === 'either') && lower > bound && deviation >= (m.allowedIncrease ?? 1);
+    significant &&
+    (dir === 'increase' || dir === 'either') &&
+    lower > bound &&
+    deviation >= (m.allowedIncrease ?? 1);
   const isLow =
-    (dir === 'decrease' || dir === 'either') && upper < -bound && deviation <= (m.allowedDecrease ?? 1);
+    significant &&
+    (dir === 'decrease' || dir === 'either') &&
+    upper < -bound &&
+    deviation <= (m.allowedDecrease ?? 1);
   const stats = {
     confidenceInterval: [lower, upper] as const,
     estimate,

@@ -134,6 +134,8 @@ function root(zq: number, x: readonly number[], y: readonly number[]): number {
   const tol = Math.max(1e-12, (muMax - muMin) * 1e-10);
   while (hi - lo > tol) {
     const mid = (lo + hi) / 2;
+    // lo and hi adjacent doubles (e.g. readings near 1e4 a few ulps apart): no further progress
+    if (mid <= lo || mid >= hi) break;
     if (wilcoxonDiff(mid, zq, x, y) > 0) lo = mid;
     else hi = mid;
   }

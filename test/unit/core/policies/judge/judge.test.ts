@@ -46,8 +46,43 @@ describe('classifyMetric (Kayenta MannWhitneyClassifier)', () => {
   });
 
   it("constant samples compare exactly (deterministic stand-in for Kayenta's noise)", () => {
-    expect(classifyMetric(latency, [5, 5, 5], [4, 4, 4]).label).toBe('High');
+    expect(classifyMetric(latency, [5, 5, 5, 5, 5, 5], [4, 4, 4, 4, 4, 4]).label).toBe('High');
     expect(classifyMetric(latency, [4, 4], [4, 4, 4]).label).toBe('Pass');
+  });
+
+  it('only when the rank test could be significant at all: one reading a side is no evidence', () => {
+    // was High: two single readings that differ were taken as a certain difference, which made
+    // the judge roll back 42 of 100 good releases on noise in `maestro eval-canary`
+    const one = classifyMetric(latency, [0.002], [0.001]);
+    expect(one.label).toBe('Pass');
+    expect(one.pValue).toBeCloseTo(1, 6);
+    expect(one.reason).toMatch(/1 vs 1 readings cannot differ significantly/);
+    // 3 vs 3, completely separated: p = 0.047 > 0.02
+    expect(classifyMetric(latency, [5, 5, 5], [4, 4, 4]).label).toBe('Pass');
+    // 4 vs 4: p = 0.013 < 0.02
+    expect(classifyMetric(latency, [5, 5, 5, 5], [4, 4, 4, 4]).label).toBe('High');
+  });
+
+  it('a clamped interval that excludes 0 is no difference when the test is not significant', () => {
+    // a good canary's first two 30 s error-rate readings against four of its primary: R's interval
+    // is clamped to [min(x) − max(y), …] = [0.0006, …] although p = 0.1
+    const errors = {
+      name: 'errorRate',
+      group: 'errors',
+      direction: 'increase' as const,
+      allowedIncrease: 1.5,
+    };
+    const r = classifyMetric(errors, [0.0019, 0.0019], [0.0013, 0.0011, 0.001, 0.001]);
+    expect(r.confidenceInterval![0]).toBeGreaterThan(0);
+    expect(r.pValue).toBeGreaterThan(0.05);
+    expect(r.label).toBe('Pass');
+    // the same shift, ten readings a side: significant, High
+    const many = classifyMetric(
+      errors,
+      [0.0019, 0.002, 0.0021, 0.0019, 0.0022, 0.002, 0.0018, 0.0021, 0.002, 0.0019],
+      [0.0013, 0.0011, 0.001, 0.001, 0.0012, 0.0009, 0.0011, 0.001, 0.0012, 0.0011],
+    );
+    expect(many.label).toBe('High');
   });
 });
 
@@ -153,12 +188,13 @@ describe('judge policy', () => {
     ).toEqual({ type: 'canary', verb: 'promote' });
   });
 
-  it('falls back to point comparison without samples', () => {
-    const ok = decide(canaryObs(20, 'Progressing', version(0.001, 120, 200), version(0.001, 120, 200)));
-    expect(ok.action).toMatchObject({ verb: 'advance' });
-    expect(ok.explanation[0]).toMatch(/judge \(points\)/);
-    const bad = decide(canaryObs(20, 'Progressing', version(0.03), version(0.001)));
-    expect(bad.action).toEqual({ type: 'canary', verb: 'rollback' });
+  it('without samples holds: one reading per version cannot be tested', () => {
+    for (const canary of [version(0.001, 120, 200), version(0.03)]) {
+      const out = decide(canaryObs(20, 'Progressing', canary, version(0.001, 120, 200)));
+      expect(out.action).toEqual({ type: 'canary', verb: 'hold' });
+      expect(out.explanation.join(' ')).toMatch(/judge \(points\): one reading per version cannot be tested/);
+      expect(out.state).toMatchObject({ failedChecks: 0 });
+    }
   });
 
   it('no data for every metric holds and counts a failed check', () => {

@@ -70,6 +70,20 @@ describe('Mann-Whitney U (R wilcox.test, exact = FALSE, correct = TRUE)', () => 
     expect(hodgesLehmann(x, y)).toBe(3.5);
   });
 
+  it('ends when the interval bound lies between adjacent doubles (it used to loop forever)', () => {
+    // a canary p95 series against a primary stuck at the 10 s timeout: the bound is near −9596.6,
+    // where doubles are 1.8e-12 apart, wider than the 1e-12 bisection tolerance
+    const x = [
+      403.36334569318296, 403.36334268361225, 403.36336299821454, 403.363395601897, 403.36339259232636,
+      403.36342093245037,
+    ];
+    const y = [10000, 10000, 10000, 10000, 10000, 10000, 10000, 10000];
+    const r = mannWhitneyU(x, y, 0.98);
+    expect(r.confidenceInterval[0]).toBeCloseTo(-9596.6366, 3);
+    expect(r.confidenceInterval[1]).toBeLessThan(-9596);
+    expect(r.pValue).toBeLessThan(0.01);
+  });
+
   it('ranks average ties like R rank()', () => {
     expect(averageRanks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
   });
