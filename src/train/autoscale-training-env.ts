@@ -1,5 +1,15 @@
-import { encodeFeatures, featureCard } from '../core/features';
-import { AUTOSCALE_ACTIONS, AutoscaleEnv } from '../sim/env/autoscale-env';
+import { isNoop } from '../core/action';
+import { encodeFeatures, featureCard, type FeatureContext } from '../core/features';
+import type { Observation } from '../core/observation';
+import {
+  modelActionOf,
+  rememberCapacity,
+  resolveModelAction,
+  type AutoscaleCardAction,
+  type ModelAction,
+  type TargetUtilizationMemory,
+} from '../core/policies/target-utilization';
+import { AutoscaleEnv, type AutoscaleInfo } from '../sim/env/autoscale-env';
 import type { AutoscaleRewardWeights } from '../sim/reward';
 import { NO_FAULTS, type FaultRates } from '../sim/faults';
 import { createRng, type Rng } from '../sim/rng';
@@ -35,7 +45,28 @@ export interface AutoscaleTrainingOptions {
   readonly randomise?: boolean;
   /** reward weights (src/sim/reward.ts); default TRAINING_AUTOSCALE_WEIGHTS */
   readonly rewardWeights?: AutoscaleRewardWeights;
+  /** what each output means (written to the card); default AUTOSCALE_MODEL_ACTIONS */
+  readonly actions?: readonly AutoscaleCardAction[];
 }
+
+/**
+ * The shipped autoscale model's outputs: keep 60, 75 or 90 % target utilisation
+ * (src/core/policies/target-utilization.ts). Each output is a complete decision, so the policy only
+ * learns how much headroom the moment needs: a small pool or a load near the SLO wants more, a large
+ * steady one less (M/M/c queues with few servers wait longer at the same utilisation).
+ */
+export const AUTOSCALE_MODEL_ACTIONS: readonly AutoscaleCardAction[] = Object.freeze([
+  { targetUtilization: 0.6 },
+  { targetUtilization: 0.75 },
+  { targetUtilization: 0.9 },
+]);
+
+/**
+ * The first policy's prior (added to its output biases): 75 % with probability e²/(e² + 2) ≈ 0.79,
+ * a sane default that keeps the first checkpoints confident (≥ the agent's minConfidence 0.5, so
+ * they decide instead of mixing with the HPA fallback); PPO learns when to keep more or less.
+ */
+export const AUTOSCALE_INITIAL_LOGITS: readonly number[] = Object.freeze([0, 2, 0]);
 
 /**
  * The simulator's reward with pod cost weighted up from 0.3 to 1: running every pod then costs as
@@ -54,6 +85,16 @@ export const AUTOSCALE_TRAINING_DEFAULTS = Object.freeze({
   maxReplicas: 30,
   sloP95Ms: 250,
   sloErrorRate: 0.01,
+});
+
+/**
+ * The simulator's default service as `maestro eval` runs it (30 s start-up, no jitter, no arrival
+ * noise beyond Poisson): the second half of autoscale checkpoint validation.
+ */
+export const REFERENCE_SERVICE: Partial<ServiceParams> = Object.freeze({
+  startupSeconds: 30,
+  startupJitterSeconds: 0,
+  arrivalNoiseSigma: 0,
 });
 
 const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng.next();
@@ -154,11 +195,20 @@ export function randomService(rng: Rng): Partial<ServiceParams> {
 
 export class AutoscaleTrainingEnv implements TrainingEnv {
   readonly obsSize = featureCard('autoscale').inputLength;
-  readonly actionCount = AUTOSCALE_ACTIONS.length;
+  readonly actionCount: number;
+  readonly cardActions: readonly AutoscaleCardAction[];
+  private readonly modelActions: readonly ModelAction[];
   private env: AutoscaleEnv | undefined;
-  private readonly ctx;
+  private readonly ctx: FeatureContext;
+  private coreObs: Observation | undefined;
+  private memory: TargetUtilizationMemory = {};
+  /** the last step's simulator info (pods existing, SLO violated) */
+  info: AutoscaleInfo | undefined;
 
   constructor(private readonly o: AutoscaleTrainingOptions = {}) {
+    this.cardActions = o.actions ?? AUTOSCALE_MODEL_ACTIONS;
+    this.modelActions = this.cardActions.map(modelActionOf);
+    this.actionCount = this.cardActions.length;
     this.ctx = {
       minReplicas: o.minReplicas ?? AUTOSCALE_TRAINING_DEFAULTS.minReplicas,
       maxReplicas: o.maxReplicas ?? AUTOSCALE_TRAINING_DEFAULTS.maxReplicas,
@@ -184,15 +234,46 @@ export class AutoscaleTrainingEnv implements TrainingEnv {
       rewardWeights: this.o.rewardWeights ?? TRAINING_AUTOSCALE_WEIGHTS,
     });
     this.env.reset({ seed });
+    this.memory = {};
+    this.info = undefined;
     return this.observe();
   }
 
+  /** The replica change output `action` stands for now (as the agent's model policy resolves it). */
+  deltaFor(action: number): number {
+    const m = this.modelActions[action];
+    if (!m)
+      throw new RangeError(`action ${action} is not an index into the ${this.actionCount} card actions`);
+    const r = resolveModelAction(m, this.coreObs!, this.ctx, this.memory);
+    // no data for a target: hold, as the agent's fallback would on missing data
+    if ('error' in r || isNoop(r.action) || r.action.type !== 'replicas') return 0;
+    return r.action.delta;
+  }
+
   step(action: number): TrainingStep {
-    const r = this.env!.step(action);
+    return this.stepReplicas(this.deltaFor(action));
+  }
+
+  /** A step with any replica change (validation runs the HPA baseline through this). */
+  stepReplicas(delta: number): TrainingStep {
+    const r = this.env!.stepDelta(delta);
+    this.info = r.info;
     return { obs: this.observe(), reward: r.reward, terminated: r.terminated, truncated: r.truncated };
   }
 
+  /** The current observation as the agent sees it. */
+  get observation(): Observation {
+    return this.coreObs!;
+  }
+
+  /** The agent's context for this env (bounds and SLO). */
+  get context(): FeatureContext {
+    return this.ctx;
+  }
+
   private observe(): Float64Array {
-    return Float64Array.from(encodeFeatures(this.env!.toCoreObservation(), this.ctx, 'autoscale').input);
+    this.coreObs = this.env!.toCoreObservation();
+    this.memory = rememberCapacity(this.memory, this.coreObs);
+    return Float64Array.from(encodeFeatures(this.coreObs, this.ctx, 'autoscale').input);
   }
 }

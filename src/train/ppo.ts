@@ -1,6 +1,14 @@
 import { createRng, type Rng } from '../sim/rng';
 import { Adam } from './adam';
-import { backward, forward, initParameters, outputOf, parameterCount, type MlpShape } from './mlp';
+import {
+  backward,
+  forward,
+  initParameters,
+  layerViews,
+  outputOf,
+  parameterCount,
+  type MlpShape,
+} from './mlp';
 import { gae, logSoftmaxRow, ppoLoss } from './ppo-loss';
 
 /**
@@ -49,6 +57,11 @@ export interface PpoConfig {
   readonly maxGradNorm: number;
   /** hidden layer widths of both networks (SB3: [64, 64]) */
   readonly hidden: readonly number[];
+  /**
+   * Optional prior for the first policy: added to the policy head's output biases (one per action),
+   * e.g. to start from a safe default action instead of uniform; PPO then learns when to deviate.
+   */
+  readonly initialLogits?: readonly number[];
 }
 
 export const DEFAULT_PPO: Omit<PpoConfig, 'seed' | 'totalSteps'> = Object.freeze({
@@ -121,6 +134,12 @@ function sample(probs: Float64Array, u: number): number {
 export async function trainPpo(env: TrainingEnv, cfg: PpoConfig, hooks: PpoHooks = {}): Promise<ActorCritic> {
   const rng = createRng(cfg.seed);
   const model = createActorCritic(env.obsSize, env.actionCount, cfg.hidden, rng.fork());
+  if (cfg.initialLogits) {
+    const head = layerViews(model.policyShape).at(-1)!;
+    cfg.initialLogits.forEach((b, j) => {
+      if (j < head.outSize) model.policy[head.b + j]! += b;
+    });
+  }
   const actionRng = rng.fork();
   const seedRng = rng.fork();
   const shuffleRng = rng.fork();

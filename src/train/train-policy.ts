@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { featureCard } from '../core/features';
 import {
+  AUTOSCALE_INITIAL_LOGITS,
   AUTOSCALE_TRAINING_DEFAULTS,
   AutoscaleTrainingEnv,
+  REFERENCE_SERVICE,
   TRAINING_AUTOSCALE_WEIGHTS,
 } from './autoscale-training-env';
 import { CANARY_MODEL_ANALYSIS, CanaryTrainingEnv, TRAINING_CANARY_WEIGHTS } from './canary-training-env';
@@ -15,6 +17,7 @@ import {
   type TrainingEnv,
   type UpdateStats,
 } from './ppo';
+import { autoscaleValidator, VIOLATION_WEIGHT, type AutoscaleValidation } from './autoscale-validation';
 import { cardActionsFor, type TrainingKind } from './training-kinds';
 import { forward, outputOf } from './mlp';
 import type { TrafficPattern } from '../sim/traffic/patterns';
@@ -60,7 +63,15 @@ export interface TrainOutcome {
 /** PPO settings per kind, tuned on the training distribution only. */
 export function ppoFor(kind: TrainingKind): Omit<PpoConfig, 'seed' | 'totalSteps'> {
   return kind === 'autoscale'
-    ? { ...DEFAULT_PPO, gamma: 0.98, batchSize: 256, epochs: 5, entropyCoef: 0.01 }
+    ? {
+        ...DEFAULT_PPO,
+        gamma: 0.98,
+        batchSize: 256,
+        epochs: 5,
+        learningRate: 1e-3,
+        entropyCoef: 0.001,
+        initialLogits: AUTOSCALE_INITIAL_LOGITS,
+      }
     : { ...DEFAULT_PPO, nSteps: 512, gamma: 0.99, batchSize: 128, epochs: 5, entropyCoef: 0.01 };
 }
 
@@ -71,6 +82,21 @@ function envFor(req: TrainRequest): TrainingEnv {
         ...(req.rewardWeights ? { rewardWeights: req.rewardWeights } : {}),
       })
     : new CanaryTrainingEnv();
+}
+
+/**
+ * The confidence below which the agent's model policy falls back (config `targets[].minConfidence`
+ * default); autoscale checkpoints are validated as the agent would run them.
+ */
+const AGENT_MIN_CONFIDENCE = 0.5;
+
+function referenceValidationEnv(req: TrainRequest): AutoscaleTrainingEnv {
+  return new AutoscaleTrainingEnv({
+    ...(req.tracePatterns ? { tracePatterns: req.tracePatterns } : {}),
+    ...(req.rewardWeights ? { rewardWeights: req.rewardWeights } : {}),
+    randomise: false,
+    service: REFERENCE_SERVICE,
+  });
 }
 
 /** Greedy (argmax) return over fixed validation episodes, seeds disjoint from training's. */
@@ -109,15 +135,32 @@ export async function trainPolicy(
   const validationEnv = envFor(req);
   // validation seeds: far from the training stream's (which draws from [0, 2^31))
   const validationSeedBase = 2 ** 31 + 1000;
-  const validationEpisodes = req.kind === 'autoscale' ? 8 : 40;
+  const validationEpisodes = req.kind === 'autoscale' ? 12 : 40;
   const evalEvery = req.evalEvery ?? 5;
+  // autoscale: pod-minutes subject to no more SLO-violation minutes than the HPA (the acceptance line)
+  // on the training distribution and on the simulator's reference service (its defaults with
+  // `maestro eval`'s 30 s start-up, no arrival noise, no faults), random traffic shapes in both
+  const validateAutoscale =
+    validationEnv instanceof AutoscaleTrainingEnv
+      ? autoscaleValidator(
+          [validationEnv, referenceValidationEnv(req)],
+          validationEpisodes,
+          validationSeedBase,
+          AGENT_MIN_CONFIDENCE,
+        )
+      : undefined;
+  let bestValidation: AutoscaleValidation | undefined;
   let best: { model: ActorCritic; score: number } | undefined;
   const totalUpdates = Math.ceil(req.steps / ppo.nSteps);
   const last = await trainPpo(env, ppo, {
     async onUpdate(stats, model) {
       let score: number | undefined;
       if (stats.updates % evalEvery === 0 || stats.updates === totalUpdates) {
-        score = await validationReturn(model, validationEnv, validationEpisodes, validationSeedBase);
+        if (validateAutoscale) {
+          const v = await validateAutoscale(model);
+          score = v.score;
+          if (!best || score > best.score) bestValidation = v;
+        } else score = await validationReturn(model, validationEnv, validationEpisodes, validationSeedBase);
         if (!best || score > best.score) best = { model: clone(model), score };
       }
       await onProgress({
@@ -151,14 +194,24 @@ export async function trainPolicy(
       layout: 'values of the features in this order, then their no-data mask (1 = no data, value 0)',
     },
     output: { name: 'logits', kind: 'logits', valueName: 'value' },
-    actions: cardActionsFor(req.kind),
+    actions: env instanceof AutoscaleTrainingEnv ? env.cardActions : cardActionsFor(req.kind),
     training: {
       producer: 'maestro-train (src/train, PPO)',
       command: req.command,
       seed: req.seed,
       steps: req.steps,
       algorithm: 'PPO, clipped objective, GAE, separate tanh MLP actor and critic, Adam',
-      hyperparameters: { ...ppo, validationEpisodes, evalEvery, bestValidationReturn: best?.score },
+      hyperparameters: {
+        ...ppo,
+        validationEpisodes,
+        evalEvery,
+        ...(bestValidation
+          ? {
+              selection: `validation pod-minutes, −${VIOLATION_WEIGHT} per SLO-violation minute above the HPA's, model run as the agent runs it (min confidence ${AGENT_MIN_CONFIDENCE}, hpa fallback)`,
+              bestValidation,
+            }
+          : { bestValidationReturn: best?.score }),
+      },
       environment:
         req.kind === 'autoscale'
           ? {
@@ -174,7 +227,7 @@ export async function trainPolicy(
             },
       reward:
         req.kind === 'autoscale'
-          ? 'src/sim/reward.ts autoscaleReward: −(slo·sloPenalty + cost·replicas/maxReplicas + churn·|delta|/4)'
+          ? 'src/sim/reward.ts autoscaleReward: −(slo·sloPenalty + cost·replicas/maxReplicas + churn·|delta|/4); actions: src/core/policies/target-utilization.ts'
           : 'src/sim/reward.ts canaryReward: −time per tick, −errors × canary error share, ±outcome',
     },
     evaluation: {},

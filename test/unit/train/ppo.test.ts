@@ -83,6 +83,28 @@ describe('PPO', () => {
     for (let k = 0; k < 3; k++) expect(policyProbs(m, oneHot(k, 3))[k]).toBeLessThan(0.5);
   });
 
+  it('initialLogits set the first policy (zero learning rate: the prior is all there is)', async () => {
+    const m = await trainPpo(new ContextualBandit(), {
+      ...small,
+      seed: 1,
+      totalSteps: 256,
+      learningRate: 0,
+      initialLogits: [0, 2, 0],
+    });
+    // the untrained head outputs ≈ 0, so p(1) ≈ e² / (e² + 2) ≈ 0.79 whatever the input
+    for (let k = 0; k < 3; k++) expect(policyProbs(m, oneHot(k, 3))[1]).toBeCloseTo(0.787, 1);
+  });
+
+  it('learns against a wrong prior (the bandit still wants its one-hot action)', async () => {
+    const m = await trainPpo(new ContextualBandit(), {
+      ...small,
+      seed: 1,
+      totalSteps: 4096,
+      initialLogits: [0, 2, 0],
+    });
+    for (let k = 0; k < 3; k++) expect(policyProbs(m, oneHot(k, 3))[k]).toBeGreaterThan(0.8);
+  });
+
   it('learns to walk a corridor (multi-step credit assignment)', async () => {
     const m = await trainPpo(new Corridor(), { ...small, seed: 2, totalSteps: 8192, gamma: 0.95 });
     for (let pos = 0; pos < 5; pos++) expect(policyProbs(m, oneHot(pos, 6))[1]).toBeGreaterThan(0.8);
