@@ -55,9 +55,11 @@ interface CaseResult {
   readonly decisions: number;
   readonly errors: number;
   readonly cycleMs: Distribution;
-  /** time inside the git port (fetch for the snapshot; plan + commit + push) per cycle */
+  /** time inside the git port (refs check or fetch for the snapshot; commit + push) per cycle, without planning */
   readonly gitMs: Distribution;
-  /** time inside the metrics port per cycle (all targets) */
+  /** time in the loop's commit planner (re-read files, YAML edits, commit message) inside commit() */
+  readonly planMs: Distribution;
+  /** time inside the metrics port per cycle, summed over targets (reads overlap git and each other) */
   readonly metricsMs: Distribution;
   /** cycle time / targets (ms per decision) */
   readonly perDecisionP50Ms: number;
@@ -158,6 +160,7 @@ async function runCase(c: Case, prometheusBinary: string | undefined): Promise<C
     let attemptsMax = 0;
     const cycleMs: number[] = [];
     const gitMs: number[] = [];
+    const planMs: number[] = [];
     const metricsMs: number[] = [];
     for (let i = 0; i < c.warmup; i++) {
       decisions = [];
@@ -178,7 +181,8 @@ async function runCase(c: Case, prometheusBinary: string | undefined): Promise<C
       const t0 = performance.now();
       await loop.runCycle();
       cycleMs.push(performance.now() - t0);
-      gitMs.push(timings.gitMs);
+      gitMs.push(timings.gitMs - timings.planMs);
+      planMs.push(timings.planMs);
       metricsMs.push(timings.metricsMs);
       peakRss = Math.max(peakRss, memoryMiB().rssMiB);
       totalDecisions += decisions.length;
@@ -202,6 +206,7 @@ async function runCase(c: Case, prometheusBinary: string | undefined): Promise<C
       errors,
       cycleMs: dist,
       gitMs: distribution(gitMs),
+      planMs: distribution(planMs),
       metricsMs: distribution(metricsMs),
       perDecisionP50Ms: dist.p50 / c.targets,
       pushAttemptsMax: attemptsMax,
@@ -284,6 +289,7 @@ async function main(): Promise<void> {
       'p99 ms',
       'max ms',
       'git p50 ms',
+      'plan p50 ms',
       'metrics p50 ms',
       'ms/decision (p50)',
       'RSS before MiB',
@@ -304,6 +310,7 @@ async function main(): Promise<void> {
       r.cycleMs.p99,
       r.cycleMs.max,
       r.gitMs.p50,
+      r.planMs.p50,
       r.metricsMs.p50,
       r.perDecisionP50Ms,
       r.memoryBefore.rssMiB,

@@ -75,13 +75,19 @@ export function configFor(url: string, n: number): MaestroConfig {
   return r.config;
 }
 
-/** Wall time spent inside the loop's ports (ms), summed since the last reset. */
+/**
+ * Wall time spent inside the loop's ports (ms), summed since the last reset. `gitMs` includes
+ * `planMs`: the loop's commit planner (re-reading the files, YAML edits, messages) runs inside
+ * `ConfigRepo.commit`. Metrics reads overlap git and each other, so `metricsMs` can exceed the cycle.
+ */
 export class PortTimings {
   metricsMs = 0;
   gitMs = 0;
+  planMs = 0;
   reset(): void {
     this.metricsMs = 0;
     this.gitMs = 0;
+    this.planMs = 0;
   }
 }
 
@@ -124,7 +130,13 @@ export function buildLoop(
         commit: (planner) =>
           timed(
             (ms) => (timings.gitMs += ms),
-            () => session.commit(planner),
+            () =>
+              session.commit((snapshot, attempt) =>
+                timed(
+                  (ms) => (timings.planMs += ms),
+                  () => planner(snapshot, attempt),
+                ),
+              ),
           ),
       },
       metrics: {
