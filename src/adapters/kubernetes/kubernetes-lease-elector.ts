@@ -1,7 +1,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Clock, RepoSnapshot } from '../../core/ports';
 import type { Leadership, LeaderElector } from '../../loop/leader-election';
-import type { LeaseApi, LeaseRead } from './lease-api';
+import type { LeaseApi } from './lease-api';
 import { isLeaseValid, rawRecord, recordFromLease, type LeaseRecord } from './lease-record';
 
 /** client-go leaderelection.JitterFactor: a candidate waits RetryPeriod × (1 + rand × 1.2) */
@@ -371,15 +371,24 @@ export class KubernetesLeaseElector implements LeaderElector {
    * A hung API call must not stall the loop past the renew deadline (client-go bounds each renew
    * with a RenewDeadline context). The call's late answer is dropped; if it wrote, the record
    * changed, so candidates' expiry clocks restart and this replica re-reads it as its own.
+   * Wall-clock and unref'd on purpose: it bounds waiting, not leadership (that is `validUntil`, on
+   * the injected clock), and a pending timeout must not keep a stopping process alive.
    */
-  private withTimeout<T extends LeaseRead | { kind: string }>(
+  private async withTimeout<T extends { kind: string }>(
     call: Promise<T>,
   ): Promise<T | { kind: 'failed'; message: string }> {
-    return Promise.race([
-      call,
-      this.clock
-        .sleep(this.renewDeadlineMs)
-        .then(() => ({ kind: 'failed' as const, message: `no answer within ${this.renewDeadlineMs} ms` })),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ kind: 'failed'; message: string }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ kind: 'failed', message: `no answer within ${this.renewDeadlineMs} ms` }),
+        this.renewDeadlineMs,
+      );
+      timer.unref();
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -261,6 +261,8 @@ describe('the agent manifests and the template agree', () => {
       'Namespace',
       'NetworkPolicy',
       'PodDisruptionBudget',
+      'Role', // Lease access for several replicas (ha.elector kubernetes); no token mounted by default
+      'RoleBinding',
       'Service',
       'ServiceAccount',
     ]);
