@@ -6,11 +6,11 @@ import type { RepoSnapshot } from '../core/ports';
  *
  * Here the arbiter is git itself (src/loop/leader-git-lease.ts): the lease is a small file on the
  * followed branch, so the same non-fast-forward push that decides a config race decides the lease
- * race, and every decision commit is fenced by the lease it is based on. In a cluster the natural
- * arbiter is a `coordination.k8s.io/v1` Lease (client-go's leaderelection package semantics:
- * holderIdentity, renewTime, leaseDurationSeconds, resourceVersion as the CAS token) through
- * @kubernetes/client-node — not installed in this build, so that implementation is future work;
- * it plugs in behind this same port (see README "Reliability").
+ * race, and every decision commit is fenced by the lease it is based on. In a cluster the arbiter
+ * can be a `coordination.k8s.io/v1` Lease (`ha.elector: kubernetes`): client-go's leaderelection
+ * semantics (holderIdentity, renewTime, leaseDurationSeconds, resourceVersion as the CAS token)
+ * through @kubernetes/client-node, in src/adapters/kubernetes/kubernetes-lease-elector.ts, behind
+ * this same port (README "Reliability").
  */
 export interface LeaderElector {
   /** this replica's identity (unique per process, e.g. `<hostname>-<pid>-<random>`) */

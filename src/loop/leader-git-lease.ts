@@ -32,7 +32,7 @@ export interface GitLeaseOptions {
  *
  * Cost: one small commit per renewal (every `durationMs × renewFraction`), no trailers, so the
  * agents' history (cooldowns, pending changes) ignores it. The Kubernetes Lease implementation of
- * `LeaderElector` avoids those commits (future work, see leader-election.ts).
+ * `LeaderElector` (src/adapters/kubernetes/, `ha.elector: kubernetes`) avoids those commits.
  */
 export class GitLeaseElector implements LeaderElector {
   readonly identity: string;
