@@ -69,13 +69,15 @@ export const AUTOSCALE_MODEL_ACTIONS: readonly AutoscaleCardAction[] = Object.fr
 export const AUTOSCALE_INITIAL_LOGITS: readonly number[] = Object.freeze([0, 2, 0]);
 
 /**
- * The simulator's reward with pod cost weighted up from 0.3 to 1: running every pod then costs as
- * much as one SLO-violating step, so the cost of over-provisioning is visible to the policy
- * gradient early, while any violation (≥ 1 + overshoot) still outweighs a single pod (1/maxReplicas).
+ * The simulator's reward with pod cost weighted up from 0.3 to 2: running every pod then costs as
+ * much as two SLO-violating steps, so the saving of a higher target utilisation is visible to the
+ * policy gradient, while checkpoint selection (src/train/autoscale-validation.ts) still refuses any
+ * checkpoint that violates the SLO more than the HPA. Any violation (≥ 1 + overshoot) still
+ * outweighs one pod (2/maxReplicas).
  */
 export const TRAINING_AUTOSCALE_WEIGHTS: AutoscaleRewardWeights = Object.freeze({
   slo: 1,
-  cost: 1,
+  cost: 2,
   churn: 0.05,
 });
 

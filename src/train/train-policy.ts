@@ -17,6 +17,11 @@ import {
   type TrainingEnv,
   type UpdateStats,
 } from './ppo';
+import {
+  CAPACITY_CPU_MAX,
+  CAPACITY_CPU_MIN,
+  SCALE_DOWN_WINDOW_SECONDS,
+} from '../core/policies/target-utilization';
 import { autoscaleValidator, VIOLATION_WEIGHT, type AutoscaleValidation } from './autoscale-validation';
 import { cardActionsFor, type TrainingKind } from './training-kinds';
 import { forward, outputOf } from './mlp';
@@ -135,7 +140,7 @@ export async function trainPolicy(
   const validationEnv = envFor(req);
   // validation seeds: far from the training stream's (which draws from [0, 2^31))
   const validationSeedBase = 2 ** 31 + 1000;
-  const validationEpisodes = req.kind === 'autoscale' ? 12 : 40;
+  const validationEpisodes = req.kind === 'autoscale' ? 32 : 40;
   const evalEvery = req.evalEvery ?? 5;
   // autoscale: pod-minutes subject to no more SLO-violation minutes than the HPA (the acceptance line)
   // on the training distribution and on the simulator's reference service (its defaults with
@@ -219,6 +224,14 @@ export async function trainPolicy(
               ...AUTOSCALE_TRAINING_DEFAULTS,
               stepSeconds: 15,
               rewardWeights: req.rewardWeights ?? TRAINING_AUTOSCALE_WEIGHTS,
+              actionMapping: {
+                source: 'src/core/policies/target-utilization.ts',
+                desired: 'ceil(max(ready × cpu, rps / capacityPerPod) / targetUtilization)',
+                capacityCpuBand: [CAPACITY_CPU_MIN, CAPACITY_CPU_MAX],
+                scaleDownWindowSeconds: SCALE_DOWN_WINDOW_SECONDS,
+                startingPodsKept: true,
+              },
+              referenceService: REFERENCE_SERVICE,
             }
           : {
               env: 'CanaryEnv (src/sim/env), domain-randomised (src/train/canary-training-env.ts)',

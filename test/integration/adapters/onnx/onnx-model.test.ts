@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { cardPathFor } from '../../../../src/adapters/onnx/model-card';
 import { loadOnnxModel, toProbs } from '../../../../src/adapters/onnx/onnx-model';
 import { onnxPolicyFactory, onnxPolicyFromModel } from '../../../../src/adapters/onnx/onnx-policy';
-import { featureCard } from '../../../../src/core/features';
+import { encodeFeatures, featureCard } from '../../../../src/core/features';
 import { createPolicy } from '../../../../src/core/policies/policy-registry';
+import { rememberCapacity, targetUtilizationAction } from '../../../../src/core/policies/target-utilization';
 import { AutoscaleEnv } from '../../../../src/sim/env/autoscale-env';
 import { createRng } from '../../../../src/sim/rng';
 import { forward, outputOf } from '../../../../src/train/mlp';
@@ -206,5 +207,45 @@ describe('onnx policy in the simulator', () => {
     expect(out.ref?.fallback?.from).toBe(`onnx:${path}`);
     expect(out.ref?.fallback?.reason).toMatch(/model not loaded: .*expected \[batch, 26\]/);
     expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+});
+
+describe('target-utilisation cards', () => {
+  const env = new AutoscaleEnv({ scenario: 'spike' });
+  env.reset({ seed: 1 });
+  const obs = env.toCoreObservation();
+  const ctx = { nowMs: obs.at, minReplicas: 1, maxReplicas: 30, sloP95Ms: 250, sloErrorRate: 0.01 };
+  const actions = [{ delta: 0 }, { targetUtilization: 0.5 }, { targetUtilization: 0.9 }];
+
+  it('a confident pick of 50 % becomes the replica change that target asks for', async () => {
+    const m = createActorCritic(F, 3, [16], createRng(4));
+    m.policy[m.policy.length - 3 + 1] = 50; // output 1 (50 %) dominates
+    const loaded = await loadOnnxModel(write('target', m, { actions }));
+    try {
+      const p = onnxPolicyFromModel(loaded, { fallback: createPolicy('hpa'), now: () => 0 });
+      const out = await p.decide(obs, ctx);
+      const expected = targetUtilizationAction(0.5, obs, ctx, rememberCapacity(undefined, obs));
+      expect('action' in expected && out.action).toEqual('action' in expected && expected.action);
+      expect(out.action).toMatchObject({ type: 'replicas' });
+      expect(out.ref).toEqual({ name: `onnx:${loaded.path}`, modelHash: loaded.modelHash });
+    } finally {
+      await loaded.close();
+    }
+  });
+
+  it('refuses a target utilisation outside (0, 1] with the field path', async () => {
+    const path = write('badtarget', model(), { actions: [{ delta: 0 }, { targetUtilization: 1.5 }] });
+    await expect(loadOnnxModel(path)).rejects.toThrow(/invalid model card: actions\.1/);
+  });
+
+  it('the shipped policies/autoscale.onnx loads against its card and decides with a target utilisation', async () => {
+    const loaded = await loadOnnxModel(join(__dirname, '../../../../policies/autoscale.onnx'));
+    try {
+      expect(loaded.card.actions.some((a) => 'targetUtilization' in a)).toBe(true);
+      const { probs } = await loaded.run(encodeFeatures(obs, ctx, 'autoscale').input, 1);
+      expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+    } finally {
+      await loaded.close();
+    }
   });
 });
