@@ -455,6 +455,7 @@ export class ControlLoop {
     published: Set<string>,
   ): Promise<boolean> {
     let included: Array<{ rt: TargetRuntime; decision: DecisionRecord; edit: ManifestEdit }> = [];
+    let message = '';
     let outcome: CommitOutcome;
     try {
       outcome = await this.deps.repo.commit(async (snap, attempt) => {
@@ -497,9 +498,10 @@ export class ControlLoop {
           included.push({ rt, decision, edit });
         }
         if (included.length === 0) return null;
+        message = this.messages.forDecisions(included.map((i) => i.decision));
         const planned: PlannedCommit = {
           files: [...files.entries()].map(([path, f]) => ({ path, content: f.content })),
-          message: this.messages.forDecisions(included.map((i) => i.decision)),
+          message,
         };
         return planned;
       });
@@ -521,7 +523,7 @@ export class ControlLoop {
       this.publishDecision(i.decision, outcome.sha);
       published.add(i.decision.id);
     }
-    const subject = this.messages.forDecisions(included.map((i) => i.decision)).split('\n')[0] ?? '';
+    const subject = message.split('\n')[0] ?? '';
     this.publishCommit(outcome, {
       targets: included.map((i) => i.rt.target.ref.name),
       subject,

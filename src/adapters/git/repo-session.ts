@@ -618,7 +618,8 @@ export class GitRepoSession implements ConfigRepo {
       }
       if (!onRemote) this.emit({ type: 'discarded-local-commit', sha: local, remoteHead: head });
     }
-    await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: head, force: true });
+    if (local !== head)
+      await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref, value: head, force: true });
   }
 
   /**
