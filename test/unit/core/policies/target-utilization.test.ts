@@ -6,7 +6,9 @@ import {
   SCALE_DOWN_WINDOW_SECONDS,
   targetUtilizationAction,
 } from '../../../../src/core/policies/target-utilization';
+import { guard } from '../../../../src/core/guardrails';
 import { noData, value } from '../../../../src/core/sample';
+import { fresh, HISTORY, LIMITS, NOW, observation } from '../guardrails/guard-inputs';
 
 const AT = Date.UTC(2025, 0, 1);
 const ctx = { minReplicas: 1, maxReplicas: 30 };
@@ -131,5 +133,25 @@ describe('card actions', () => {
     expect(resolveModelAction(modelActionOf({ targetUtilization: 0.7 }), o, ctx, {})).toMatchObject({
       action: { type: 'replicas', delta: 2 },
     });
+  });
+});
+
+describe('guardrails still clamp a target decision', () => {
+  it('a burst decision (+14) is cut to the step limit, like any replica change', () => {
+    const memory = rememberCapacity({}, obs({ cpu: 0.5, ready: 5, spec: 5, rps: 200 }));
+    const burst = observation({
+      service: {
+        cpuUtilization: fresh(1),
+        readyReplicas: fresh(5),
+        specReplicas: fresh(5),
+        rps: fresh(1200),
+      },
+    });
+    const r = targetUtilizationAction(0.8, burst, ctx, memory);
+    if (!('action' in r)) throw new Error(r.error);
+    expect(r.action).toEqual({ type: 'replicas', delta: 14 });
+    const g = guard(r.action, burst, HISTORY, { ...LIMITS, maxStepUp: 4, maxReplicas: 30 }, NOW);
+    expect(g.action).toEqual({ type: 'replicas', delta: 4 });
+    expect(g.interventions.map((i) => i.rule)).toContain('step-limit');
   });
 });
