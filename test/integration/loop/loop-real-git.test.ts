@@ -43,7 +43,13 @@ afterAll(async () => {
   await git.stop();
 });
 
-function agentFor(clock: ManualClock, metrics: FakeMetrics, dir: string, action: () => Action) {
+function agentFor(
+  clock: ManualClock,
+  metrics: FakeMetrics,
+  dir: string,
+  action: () => Action,
+  beforePush?: () => Promise<void>,
+) {
   const session = new GitRepoSession({
     url: git.url,
     branch: 'main',
@@ -52,6 +58,7 @@ function agentFor(clock: ManualClock, metrics: FakeMetrics, dir: string, action:
     random: () => 0.5,
     sleep: async () => undefined,
     now: () => clock.now(),
+    ...(beforePush ? { beforePush } : {}),
   });
   const loop = new ControlLoop(
     [web],
@@ -133,30 +140,33 @@ describe('ControlLoop with real git', () => {
     const before = await replicasInGit();
     metrics.readings.set('web', { specReplicas: before, readyReplicas: before, rps: 300, p95: 200 });
     const person = agentFor(clock, metrics, 'person', () => ({ type: 'hold' }));
-    let raced = false;
-    const agent = agentFor(clock, metrics, 'agent-3', () => {
-      if (!raced) {
-        raced = true;
+    let override: Promise<unknown> | undefined;
+    const agent = agentFor(
+      clock,
+      metrics,
+      'agent-3',
+      () => {
         // a person scales to 12 between the agent's snapshot and its push
-        void person.loop.override(
+        override ??= person.loop.override(
           { target: 'web', action: 'replicas', replicas: 12 },
           { name: 'Ada', email: 'ada@example.com' },
         );
-      }
-      return { type: 'replicas', delta: 1 };
-    });
+        return { type: 'replicas', delta: 1 };
+      },
+      // her commit lands before the agent's first push leaves
+      async () => {
+        await override;
+      },
+    );
     await person.loop.runCycle();
-    await new Promise((r) => setTimeout(r, 0));
     await agent.loop.runCycle();
-    const log = await git.gitCli('log', '-3', '--format=%an|%s', 'main');
-    const replicas = await replicasInGit();
-    // either order is fine; what matters is that the agent's +1 lands on the person's 12
-    if (log.startsWith('maestro|')) {
-      expect(log).toMatch(/^maestro\|maestro: web replicas 12→13/);
-      expect(replicas).toBe(13);
-    } else {
-      expect(log).toMatch(/^Ada\|/);
-      expect(replicas).toBe(12);
-    }
+    const log = await git.gitCli('log', '-2', '--format=%an|%s', 'main');
+    // the agent's push on its stale head lost; it re-planned its +1 on the person's 12
+    expect(log).toMatch(/^maestro\|maestro: web replicas 12→13 \(scale-up\)\nAda\|/);
+    expect(await replicasInGit()).toBe(13);
+    const commits = agent.events.flatMap((e) => (e.type === 'commit' ? [e.commit] : []));
+    expect(commits).toHaveLength(1);
+    expect(commits[0]!.attempts).toBe(2);
+    expect(before).not.toBe(12);
   });
 });
