@@ -12,6 +12,12 @@ export function actionsFor(kind: TrainingKind): Action[] {
     : CANARY_ACTIONS.map((verb): Action => ({ type: 'canary', verb }));
 }
 
+/**
+ * Card actions of the fixed-action kinds. For autoscale these are the replica deltas of
+ * AUTOSCALE_ACTIONS (the simulator env's own action space, old-style and SB3 delta cards); the
+ * trainer's autoscale models use target utilisations instead (AUTOSCALE_MODEL_ACTIONS in
+ * src/train/autoscale-training-env.ts, written to the card by train-policy.ts).
+ */
 export function cardActionsFor(
   kind: TrainingKind,
 ): Array<{ delta: number } | { verb: (typeof CANARY_ACTIONS)[number] }> {
