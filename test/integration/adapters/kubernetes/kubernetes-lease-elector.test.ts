@@ -242,8 +242,9 @@ describe('KubernetesLeaseElector (client-go leaderelection on a coordination.k8s
       const r = rng.fork();
       return () => (r.next() < 1 / 6 ? r.next() * 0.9 * LEASE_S * 1000 : 0);
     };
-    // ... and every 1.5 s the replica leading then freezes for 2–3 lease durations, so it is
-    // replaced while it sleeps and wakes up as a stale leader
+    // ... and every 1.5 s the replica leading then freezes for 3–4 lease durations, so it is
+    // replaced while it sleeps (candidates need a lease duration without a change, plus their
+    // jittered retries) and wakes up as a stale leader
     const freezes = rng.fork();
     // a slow API server: 1 request in 8 is held up to a renew deadline before it is applied
     k8s.delay = () => (net.next() < 1 / 8 ? (net.next() * RENEW_DEADLINE_MS) / SPEED : 0);
@@ -266,7 +267,7 @@ describe('KubernetesLeaseElector (client-go leaderelection on a coordination.k8s
         const c = clocks[i];
         if (c && !c.frozen) {
           c.frozen = true;
-          thaws.push({ clock: c, at: Date.now() + ((2 + freezes.next()) * LEASE_S * 1000) / SPEED });
+          thaws.push({ clock: c, at: Date.now() + ((3 + freezes.next()) * LEASE_S * 1000) / SPEED });
         }
         freezeAt = Date.now() + 1500;
       }
