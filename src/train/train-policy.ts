@@ -77,7 +77,7 @@ export function ppoFor(kind: TrainingKind): Omit<PpoConfig, 'seed' | 'totalSteps
         entropyCoef: 0.001,
         initialLogits: AUTOSCALE_INITIAL_LOGITS,
       }
-    : { ...DEFAULT_PPO, nSteps: 512, gamma: 0.99, batchSize: 128, epochs: 5, entropyCoef: 0.01 };
+    : { ...DEFAULT_PPO, nSteps: 512, gamma: 0.99, batchSize: 128, epochs: 5, entropyCoef: 0.001 };
 }
 
 function envFor(req: TrainRequest): TrainingEnv {
@@ -212,7 +212,7 @@ export async function trainPolicy(
         evalEvery,
         ...(bestValidation
           ? {
-              selection: `validation pod-minutes, −${VIOLATION_WEIGHT} per SLO-violation minute above the HPA's, model run as the agent runs it (min confidence ${AGENT_MIN_CONFIDENCE}, hpa fallback)`,
+              selection: `validation pod-minutes, −${VIOLATION_WEIGHT} per SLO-violation minute above the HPA's in the same episode (${validationEpisodes} episodes each of the training distribution and the reference service), model run as the agent runs it (min confidence ${AGENT_MIN_CONFIDENCE}, hpa fallback)`,
               bestValidation,
             }
           : { bestValidationReturn: best?.score }),
