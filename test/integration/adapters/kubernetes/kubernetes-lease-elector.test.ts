@@ -1,10 +1,20 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../../../src/cli/main';
+import { isMaestroError } from '../../../../src/core/errors';
 import type { Clock } from '../../../../src/core/ports';
 import {
   KubernetesLeaseElector,
   checkLeaseTimings,
   type LeaseElectorEvent,
 } from '../../../../src/adapters/kubernetes/kubernetes-lease-elector';
-import { coordinationLeaseApi, loadKubeConfig } from '../../../../src/adapters/kubernetes/lease-api';
+import {
+  coordinationLeaseApi,
+  defaultKubeConfigSource,
+  loadKubeConfig,
+} from '../../../../src/adapters/kubernetes/lease-api';
 import { createRng } from '../../../../src/sim/rng';
 import type { RunningAgent } from '../../../../src/cli/wiring/start-agent';
 import { loadTemplateFiles } from '../../../../src/cli/wiring/template-files';
@@ -552,4 +562,83 @@ describe('maestro run with ha.elector kubernetes: two replicas, one Lease', () =
       new Set([leaderId, followerId, '']),
     );
   }, 60_000);
+});
+
+describe('Kubernetes client configuration', () => {
+  const configError = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(isMaestroError(e, 'CONFIG_INVALID')).toBe(true);
+      return (e as Error).message;
+    }
+    throw new Error('expected a CONFIG_INVALID error');
+  };
+
+  test('in a pod the service account, elsewhere the kubeconfig search', () => {
+    expect(defaultKubeConfigSource({ KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toEqual({ kind: 'in-cluster' });
+    expect(defaultKubeConfigSource({})).toEqual({ kind: 'default' });
+  });
+
+  test('a missing kubeconfig or service account token is a clear CONFIG_INVALID', () => {
+    expect(configError(() => loadKubeConfig({ kind: 'file', path: '/nonexistent/kubeconfig' }))).toBe(
+      'ha.kubernetes.kubeconfig: no file at /nonexistent/kubeconfig',
+    );
+    const token = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+    if (!existsSync(token)) {
+      expect(configError(() => loadKubeConfig({ kind: 'in-cluster' }))).toMatch(
+        /^ha\.elector kubernetes: KUBERNETES_SERVICE_HOST is set but there is no service account token at .*serviceaccount\/token; mount one \(automountServiceAccountToken\) or set ha\.kubernetes\.kubeconfig$/,
+      );
+    }
+  });
+
+  test('maestro run exits 2 naming the field, before serving anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maestro-k8s-run-'));
+    try {
+      const file = join(dir, 'maestro.yaml');
+      writeFileSync(
+        file,
+        [
+          'git: { url: "http://127.0.0.1:1/config.git" }',
+          'prometheus: { url: "http://127.0.0.1:1" }',
+          'server: { port: 0 }',
+          `ha: { enabled: true, elector: kubernetes, leaseSeconds: 15, kubernetes: { kubeconfig: ${join(dir, 'missing')} } }`,
+          'targets:',
+          '  - { name: web, kind: deployment-replicas, file: a.yaml, minReplicas: 1, maxReplicas: 4, slo: { p95Ms: 200 } }',
+          '',
+        ].join('\n'),
+      );
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let err = '';
+      let out = '';
+      stderr.on('data', (b: Buffer) => (err += b.toString()));
+      stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await main(
+        [
+          'node',
+          'maestro',
+          'run',
+          '--config',
+          file,
+          '--state-dir',
+          join(dir, 'state'),
+          '--log-level',
+          'silent',
+        ],
+        {
+          stdout,
+          stderr,
+          stdin: new PassThrough(),
+          env: {},
+          cwd: dir,
+        },
+      );
+      expect(code).toBe(2);
+      expect(err).toContain(`ha.kubernetes.kubeconfig: no file at ${join(dir, 'missing')}`);
+      expect(out).not.toContain('agent running');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
