@@ -31,7 +31,7 @@ export interface PushTarget {
   /** the repository URL (no trailing `/git-receive-pack`) */
   readonly url: string;
   readonly onAuth?: () => { username: string; password: string };
-  /** extra request headers (e.g. the idle timeout goes through the http client instead) */
+  /** extra request headers, e.g. a pre-emptive Authorization */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -42,6 +42,7 @@ export async function discoverReceivePack(target: PushTarget): Promise<ReceivePa
     forPush: true,
     protocolVersion: 1,
     ...(target.onAuth ? { onAuth: target.onAuth } : {}),
+    ...(target.headers ? { headers: { ...target.headers } } : {}),
   });
   const capabilities = new Set<string>();
   if (info.protocolVersion === 1) {

@@ -782,11 +782,20 @@ export class GitRepoSession implements ConfigRepo {
     }
   }
 
-  private auth(): { onAuth?: () => { username: string; password: string } } {
+  /**
+   * Token auth for isomorphic-git and the push client. The Authorization header is sent with the
+   * first request (a server that wants auth would otherwise answer 401 and be asked again, a second
+   * round trip per operation); `onAuth` stays for servers that ask anyway.
+   */
+  private auth(): {
+    onAuth?: () => { username: string; password: string };
+    headers?: Record<string, string>;
+  } {
     const token = this.options.token;
     if (token === undefined || token === '') return {};
     const username = this.options.tokenUser ?? 'x-access-token';
-    return { onAuth: () => ({ username, password: token }) };
+    const basic = Buffer.from(`${username}:${token}`).toString('base64');
+    return { onAuth: () => ({ username, password: token }), headers: { Authorization: `Basic ${basic}` } };
   }
 
   private wrap(e: unknown, op: GitOperation, branch?: string): MaestroError {

@@ -344,6 +344,11 @@ describe('GitRepoSession with token auth', () => {
     expect(msg).not.toContain(TOKEN);
     expect(msg).toContain('[REDACTED]');
     expect(JSON.stringify(events)).not.toContain(TOKEN);
+    // the token goes with the first request: no 401 round trip, a cycle is still two requests
+    const before = g.server.stats.requests;
+    await s.snapshot();
+    expect((await s.commit(setReplicas(6))).kind).toBe('committed');
+    expect(g.server.stats.requests - before).toBe(2);
   });
 
   test('a wrong token is a terminal GIT_AUTH error that does not contain either token', async () => {
