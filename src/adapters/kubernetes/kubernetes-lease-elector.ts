@@ -180,6 +180,13 @@ export class KubernetesLeaseElector implements LeaderElector {
       this.announced = true;
       return { leader: true, term: this.term, expiresAt: this.validUntil, acquired };
     }
+    if (this.leading) {
+      // past its renew deadline, not yet re-read: it does not act until a renewal succeeds
+      return {
+        leader: false,
+        reason: `Lease ${this.lease} not renewed within ${this.renewDeadlineMs} ms${this.lastError ? ` (${this.lastError})` : ''}`,
+      };
+    }
     const o = this.observed;
     if (o && o.record.holderIdentity !== '' && isLeaseValid(o.at, o.record, nowMs)) {
       const holder = o.record.holderIdentity;
