@@ -19,7 +19,9 @@ import { serverHistory } from './agent-evidence';
  * follower stays ready, holds every Flagger gate and refuses overrides naming the leader; when the
  * leader stops, the follower takes the lease once it expires and acts from then on.
  */
-const LEASE_SECONDS = 2;
+// 4 s, not 2: under CI load a git lease renewal (a commit + push) can take over a second, and a
+// 2 s lease then expired under a live leader, handing over mid-test
+const LEASE_SECONDS = 4;
 const ha = (identity: string) => ({ ha: { enabled: true, leaseSeconds: LEASE_SECONDS, identity } });
 
 let git: TestGitServer;
