@@ -1,3 +1,4 @@
+import { canaryEvidence, type CanaryEvidence } from './canary-evidence';
 import type { CanaryPhase, Observation } from './observation';
 import type { Sample } from './sample';
 
@@ -11,9 +12,18 @@ import type { Sample } from './sample';
  * 0 — never a made-up number. Values are clipped to [0, CLIP_MAX] after normalisation so that a wild
  * reading cannot push a model far outside its training range.
  *
- * Change anything below → bump FEATURE_VERSION.
+ * Change anything below → bump that set's version in FEATURE_VERSIONS.
  */
 export const FEATURE_VERSION = 1;
+
+/**
+ * Version per feature set; a model card records its set's version. Canary v2 added the sequential
+ * evidence features (src/core/canary-evidence.ts) after the 14 features of v1.
+ */
+export const FEATURE_VERSIONS: Readonly<Record<'autoscale' | 'canary', number>> = Object.freeze({
+  autoscale: FEATURE_VERSION,
+  canary: 2,
+});
 
 export const CLIP_MAX = 10;
 
@@ -148,8 +158,8 @@ const PHASE_GROUPS: ReadonlyArray<readonly [string, readonly CanaryPhase[]]> = [
   ['waiting_promotion', ['WaitingPromotion', 'Promoting', 'Finalising']],
 ];
 
-/** Canary features (flagger-canary targets). */
-export const CANARY_FEATURES: readonly FeatureSpec[] = [
+/** Canary features of v1 (flagger-canary targets): the current readings. */
+const CANARY_READING_FEATURES: readonly FeatureSpec[] = [
   {
     name: 'canary_weight',
     unit: 'percent of traffic on the canary',
@@ -221,6 +231,87 @@ export const CANARY_FEATURES: readonly FeatureSpec[] = [
   },
 ];
 
+const evidenceCache = new WeakMap<object, CanaryEvidence>();
+
+/** The observation's canary evidence (computed once per steps object), undefined without steps. */
+function evidenceOf(o: Observation, ctx: FeatureContext): CanaryEvidence | undefined {
+  const steps = o.canary?.steps;
+  if (!steps) return undefined;
+  let e = evidenceCache.get(steps);
+  if (!e) {
+    e = canaryEvidence(steps, ctx);
+    evidenceCache.set(steps, e);
+  }
+  return e;
+}
+
+/** LLRs in [−25, 25] map onto the clip range [0, 10]; 5 = no evidence either way. */
+const llrFeature = (name: string, unit: string, pick: (e: CanaryEvidence) => number): FeatureSpec => ({
+  name,
+  unit,
+  normalisation: '/ 5, shifted by +5 (5 = no evidence)',
+  raw: (o, c) => {
+    const e = evidenceOf(o, c);
+    return e === undefined || e.canaryRequests <= 0 ? undefined : pick(e);
+  },
+  normalise: (v) => v / 5 + 5,
+});
+
+/** Canary v2: sequential evidence over the run (src/core/canary-evidence.ts), appended to v1. */
+const CANARY_EVIDENCE_FEATURES: readonly FeatureSpec[] = [
+  llrFeature(
+    'error_llr_vs_primary',
+    'LLR: canary error rate = primary + 0.15 × slo.errorRate vs equal (healthy-primary steps)',
+    (e) => e.errorVsPrimary,
+  ),
+  llrFeature('error_llr_vs_slo', 'LLR: canary error rate 1.5 × vs 0.5 × slo.errorRate', (e) => e.errorVsSlo),
+  llrFeature(
+    'latency_llr_balanced',
+    'LLR: canary p95 ×1.1 vs equal to primary (steps with balanced load)',
+    (e) => e.latencyBalanced,
+  ),
+  llrFeature(
+    'latency_llr_lighter',
+    'LLR: canary p95 ×1.1 vs equal to primary (steps where the canary serves less; slowness only)',
+    (e) => e.latencyLighter,
+  ),
+  llrFeature(
+    'latency_llr_vs_slo',
+    'LLR: canary p95 ×1.1 vs ×1/1.1 slo.p95Ms (steps with ≤ half the primary’s requests)',
+    (e) => e.latencyVsSlo,
+  ),
+  llrFeature(
+    'regression_llr',
+    'LLR: the strongest of the five above (any metric regressed: roll back)',
+    (e) => Math.max(e.errorVsPrimary, e.errorVsSlo, e.latencyBalanced, e.latencyLighter, e.latencyVsSlo),
+  ),
+  llrFeature(
+    'acceptance_llr',
+    'LLR: the weaker of error_llr_vs_primary and latency_llr_balanced (every metric must accept to promote)',
+    (e) => Math.max(e.errorVsPrimary, e.latencyBalanced),
+  ),
+  {
+    name: 'reference_steps',
+    unit: 'steps with canary traffic and a primary within the SLO',
+    normalisation: '/ 10',
+    raw: (o, c) => evidenceOf(o, c)?.referenceSteps,
+    normalise: (v) => v / 10,
+  },
+  {
+    name: 'balanced_steps',
+    unit: 'reference steps where both versions served within 20 % of the same requests',
+    normalisation: '/ 10',
+    raw: (o, c) => evidenceOf(o, c)?.balancedSteps,
+    normalise: (v) => v / 10,
+  },
+];
+
+/** Canary features (flagger-canary targets), v2: the readings, then the evidence over the run. */
+export const CANARY_FEATURES: readonly FeatureSpec[] = [
+  ...CANARY_READING_FEATURES,
+  ...CANARY_EVIDENCE_FEATURES,
+];
+
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined || b <= 0 ? undefined : a / b;
 }
@@ -276,7 +367,7 @@ export function encodeFeatures(
   const input = new Float32Array(2 * n);
   input.set(values, 0);
   input.set(mask, n);
-  return { version: FEATURE_VERSION, set, names: specs.map((f) => f.name), values, mask, input };
+  return { version: FEATURE_VERSIONS[set], set, names: specs.map((f) => f.name), values, mask, input };
 }
 
 /** The markdown table documenting a feature set (README and model cards). */
@@ -301,7 +392,7 @@ export interface FeatureCard {
 export function featureCard(set: FeatureSet): FeatureCard {
   const specs = featureSpecs(set);
   return {
-    featureVersion: FEATURE_VERSION,
+    featureVersion: FEATURE_VERSIONS[set],
     set,
     inputLength: 2 * specs.length,
     features: specs.map((f) => ({ name: f.name, unit: f.unit, normalisation: f.normalisation })),

@@ -61,6 +61,31 @@ export interface CanaryObservation {
     readonly canary: Readonly<Record<string, readonly number[]>>;
     readonly primary: Readonly<Record<string, readonly number[]>>;
   };
+  /**
+   * Optional per-step request and error counts and p95 per version over the canary's traffic in the
+   * analysis window, aligned: index i is the same time step in all six series, and only steps where
+   * the canary received requests are kept. The sequential canary evidence (src/core/canary-evidence.ts)
+   * reads these; Prometheus gives them as `query_range` of the rps/errorRate/p95 templates with the
+   * step as the rate window, the simulator from its analysis windows.
+   */
+  readonly steps?: CanaryStepSeries;
+}
+
+/** Aligned per-step series of one version (see CanaryObservation.steps). */
+export interface VersionSteps {
+  /** requests in the step */
+  readonly requests: readonly number[];
+  /** requests answered 5xx in the step */
+  readonly errors: readonly number[];
+  /** ms; NaN when the step has no latency data */
+  readonly p95LatencyMs: readonly number[];
+}
+
+export interface CanaryStepSeries {
+  /** length of one step (s) */
+  readonly stepSeconds: number;
+  readonly canary: VersionSteps;
+  readonly primary: VersionSteps;
 }
 
 /** What git says the target is declared as right now (read from the managed YAML file). */

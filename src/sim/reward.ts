@@ -10,7 +10,10 @@
  *
  * Canary, per analysis tick: −time per tick and −errors for the error fraction the canary caused
  * (canary error rate × weight/100); at the end: +correct for promoting a good release or rolling
- * back a bad one, −wrongPromote for promoting a bad release, −wrongRollback for rolling back a good one.
+ * back a bad one, −wrongPromote for promoting a bad release, −wrongRollback for rolling back a good one;
+ * optionally −badTraffic × weight/100 per tick of a bad release (its blast radius, whatever the
+ * regression: a latency regression causes no errors) and −undecided for a release still undecided
+ * at the step limit.
  */
 export interface AutoscaleRewardWeights {
   readonly slo: number;
@@ -61,6 +64,16 @@ export interface CanaryRewardWeights {
   readonly correct: number;
   readonly wrongPromote: number;
   readonly wrongRollback: number;
+  /**
+   * per tick × canary weight/100 while the release is bad: the bad-version requests served (blast
+   * radius), latency regressions included; default 0
+   */
+  readonly badTraffic?: number;
+  /**
+   * once, when the episode ends at the step limit with the release neither promoted nor rolled back
+   * (a release left hanging: never decided is no safe answer); default 0
+   */
+  readonly undecided?: number;
 }
 
 export const DEFAULT_CANARY_WEIGHTS: CanaryRewardWeights = Object.freeze({
@@ -80,10 +93,14 @@ export interface CanaryRewardInput {
   readonly weight: number;
   readonly outcome: CanaryOutcome;
   readonly releaseIsBad: boolean;
+  /** this tick ends the episode at the step limit, still running */
+  readonly undecided?: boolean;
 }
 
 export function canaryReward(i: CanaryRewardInput, w: CanaryRewardWeights = DEFAULT_CANARY_WEIGHTS): number {
   let r = -w.time - w.errors * i.canaryErrorRate * (i.weight / 100);
+  if (i.releaseIsBad) r -= (w.badTraffic ?? 0) * (i.weight / 100);
+  if (i.undecided && i.outcome === 'running') r -= w.undecided ?? 0;
   if (i.outcome === 'promoted') r += i.releaseIsBad ? -w.wrongPromote : w.correct;
   if (i.outcome === 'rolled-back') r += i.releaseIsBad ? w.correct : -w.wrongRollback;
   return r;

@@ -8,33 +8,43 @@ import type { TrainingEnv, TrainingStep } from './ppo';
  * The canary env as the trainer sees it: one episode = one release under the Flagger-like
  * controller, observed through the agent's canary features (src/core/features.ts).
  *
- * The analysis the model is trained (and shipped) for is CANARY_MODEL_ANALYSIS: a 30 s interval,
- * 20 % steps to 60 %, threshold 5 — the model, not the threshold, is meant to catch regressions.
+ * The analysis the model is trained (and shipped) for is CANARY_MODEL_ANALYSIS: a 20 s interval,
+ * 25 % steps to 50 %, threshold 5 — the model, not the threshold, is meant to catch regressions.
+ * 50 % is where canary and primary (same pod count) carry the same load, the one weight at which
+ * "the canary is not slower" is evidence (src/core/canary-evidence.ts); a step is never 0 → 100 %.
+ * The model reads the sequential evidence features (canary features v2).
  * Domain randomisation per episode: load 150..800 rps on 4..10 pods, service time 30..80 ms, and
  * the simulator's release distribution (half bad; error regressions +0.2..10 %, latency ×1.1..3,
  * the small ones subtle).
  *
- * Reward (src/sim/reward.ts canaryReward, weights TRAINING_CANARY_WEIGHTS): −0.01 per tick, −5 × the
- * canary's error share of traffic (bad-version requests served), +1 for promoting a good / rolling
- * back a bad release, −10 for promoting a bad one, −3 for rolling back a good one. Ticks where Flagger's own checks hold the
- * weight cost only the tick, and a fault the agent could not prevent is not penalised beyond it.
+ * Reward (src/sim/reward.ts canaryReward, weights TRAINING_CANARY_WEIGHTS): −0.02 per tick, −5 × the
+ * canary's error share of traffic, −1 × weight/100 per tick of a bad release (bad-version requests,
+ * latency regressions too), +1 for promoting a good / rolling back a bad release, −40 for promoting a
+ * bad one, −50 for rolling back a good one, −10 for a release still undecided at the step limit.
+ * Ticks where Flagger's own checks hold the weight cost only the tick, and a fault the agent could
+ * not prevent is not penalised beyond it.
  */
 export const CANARY_MODEL_ANALYSIS = Object.freeze({
-  intervalSeconds: 30,
-  stepWeight: 20,
-  maxWeight: 60,
+  intervalSeconds: 20,
+  stepWeight: 25,
+  maxWeight: 50,
   threshold: 5,
 });
 
 /**
- * The simulator's canary reward with the wrong outcomes weighted up (promoting a bad release 3 → 10,
- * rolling back a good one 1 → 3): the shipped policy must make neither mistake, and the default
- * weights let the policy gamble on subtle regressions.
+ * The simulator's canary reward with the wrong outcomes weighted up (promoting a bad release 3 → 40,
+ * rolling back a good one 1 → 50), the blast radius priced in and indecision priced out: the shipped
+ * policy must make neither mistake, so a wrong answer has to cost more than many ticks of waiting
+ * for evidence (with smaller weights the policy learned to roll back on 11:1 odds, two good releases
+ * in a hundred); holding forever at 0 % must not be a safe haven either.
  */
 export const TRAINING_CANARY_WEIGHTS: CanaryRewardWeights = Object.freeze({
   ...DEFAULT_CANARY_WEIGHTS,
-  wrongPromote: 10,
-  wrongRollback: 3,
+  time: 0.02,
+  wrongPromote: 40,
+  wrongRollback: 30,
+  badTraffic: 1,
+  undecided: 10,
 });
 
 export interface CanaryTrainingOptions {

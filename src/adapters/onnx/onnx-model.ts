@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { MaestroError } from '../../core/errors';
-import { FEATURE_VERSION, featureCard } from '../../core/features';
+import { featureCard } from '../../core/features';
 import type { ModelRunner } from '../../core/ports';
 import { cardPathFor, modelCardSchema, type ModelCard } from './model-card';
 
@@ -66,10 +66,10 @@ export async function loadOnnxModel(path: string): Promise<LoadedModel> {
     );
   }
   const expected = featureCard(card.input.featureSet);
-  if (card.input.featureVersion !== FEATURE_VERSION) {
+  if (card.input.featureVersion !== expected.featureVersion) {
     throw invalid(
       path,
-      `model was trained on feature version ${card.input.featureVersion}, this build encodes version ${FEATURE_VERSION}; retrain it`,
+      `model was trained on ${card.input.featureSet} feature version ${card.input.featureVersion}, this build encodes version ${expected.featureVersion}; retrain it`,
     );
   }
   const cardNames = card.input.features.map((f) => f.name).join(',');
@@ -80,7 +80,7 @@ export async function loadOnnxModel(path: string): Promise<LoadedModel> {
   if (card.input.shape[1] !== expected.inputLength) {
     throw invalid(
       path,
-      `card input width ${card.input.shape[1]} does not match the ${expected.inputLength} features of ${card.input.featureSet} v${FEATURE_VERSION}`,
+      `card input width ${card.input.shape[1]} does not match the ${expected.inputLength} features of ${card.input.featureSet} v${expected.featureVersion}`,
       { expected: expected.inputLength, actual: card.input.shape[1] },
     );
   }
@@ -104,7 +104,7 @@ export async function loadOnnxModel(path: string): Promise<LoadedModel> {
     const expectedShape = ['batch', expected.inputLength];
     if (inMeta.shape.length !== 2 || (typeof width === 'number' && width !== expected.inputLength)) {
       throw fail(
-        `input "${card.input.name}" has shape ${shapeText(inMeta.shape)}, expected ${shapeText(expectedShape)} (${expected.inputLength} = 2 × ${expected.features.length} ${card.input.featureSet} features v${FEATURE_VERSION})`,
+        `input "${card.input.name}" has shape ${shapeText(inMeta.shape)}, expected ${shapeText(expectedShape)} (${expected.inputLength} = 2 × ${expected.features.length} ${card.input.featureSet} features v${expected.featureVersion})`,
         { expected: expectedShape, actual: inMeta.shape },
       );
     }

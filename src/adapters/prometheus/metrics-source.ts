@@ -1,5 +1,12 @@
 import { isMaestroError } from '../../core/errors';
-import type { CanaryObservation, CanaryPhase, ServiceMetrics, VersionMetrics } from '../../core/observation';
+import type {
+  CanaryObservation,
+  CanaryPhase,
+  CanaryStepSeries,
+  ServiceMetrics,
+  VersionMetrics,
+  VersionSteps,
+} from '../../core/observation';
 import type { MetricsReading, MetricsSource, TargetRef } from '../../core/ports';
 import { noData, value, withStaleness, type NoDataReason, type Sample } from '../../core/sample';
 import type { PromInstantResult, PromMatrixResult, PrometheusClient } from './prometheus-client';
@@ -68,6 +75,68 @@ export function sampleFromInstant(
 export function valuesFromMatrix(r: PromMatrixResult): number[] {
   if (r.result.length !== 1) return [];
   return r.result[0]!.values.map((p) => parsePromValue(p[1])).filter((v) => Number.isFinite(v));
+}
+
+/** A one-series range result as timestamp (s) → value; empty for any other shape. */
+function pointsByTime(r: PromMatrixResult): Map<number, number> {
+  const out = new Map<number, number>();
+  if (r.result.length !== 1) return out;
+  for (const [t, v] of r.result[0]!.values) out.set(t, parsePromValue(v));
+  return out;
+}
+
+/** rps, errorRate and p95 range results of one version, each over windows of one step. */
+export interface VersionRanges {
+  readonly rps: PromMatrixResult;
+  readonly errorRate: PromMatrixResult;
+  readonly p95: PromMatrixResult;
+}
+
+/**
+ * CanaryObservation.steps from range queries whose rate window equals the step (so steps do not
+ * overlap and no request counts twice): requests = rps × step, errors = errorRate × requests, aligned
+ * on the timestamps where the canary served requests and the primary has a reading. A step whose
+ * canary error rate is NaN although it served is dropped (no reading is never 0 %).
+ */
+export function stepsFromRanges(
+  canary: VersionRanges,
+  primary: VersionRanges,
+  stepSeconds: number,
+): CanaryStepSeries {
+  const c = {
+    rps: pointsByTime(canary.rps),
+    err: pointsByTime(canary.errorRate),
+    p95: pointsByTime(canary.p95),
+  };
+  const p = {
+    rps: pointsByTime(primary.rps),
+    err: pointsByTime(primary.errorRate),
+    p95: pointsByTime(primary.p95),
+  };
+  const side = (): { requests: number[]; errors: number[]; p95LatencyMs: number[] } => ({
+    requests: [],
+    errors: [],
+    p95LatencyMs: [],
+  });
+  const out = { canary: side(), primary: side() };
+  for (const t of [...c.rps.keys()].sort((a, b) => a - b)) {
+    const cRps = c.rps.get(t)!;
+    const pRps = p.rps.get(t);
+    const cErr = c.err.get(t);
+    if (!(Number.isFinite(cRps) && cRps > 0) || pRps === undefined || !Number.isFinite(pRps)) continue;
+    if (cErr === undefined || !Number.isFinite(cErr)) continue;
+    const pErr = p.err.get(t);
+    const cReq = cRps * stepSeconds;
+    const pReq = pRps * stepSeconds;
+    out.canary.requests.push(cReq);
+    out.canary.errors.push(cErr * cReq);
+    out.canary.p95LatencyMs.push(c.p95.get(t) ?? NaN);
+    out.primary.requests.push(pReq);
+    out.primary.errors.push(pErr !== undefined && Number.isFinite(pErr) ? pErr * pReq : NaN);
+    out.primary.p95LatencyMs.push(p.p95.get(t) ?? NaN);
+  }
+  const v = (x: ReturnType<typeof side>): VersionSteps => x;
+  return { stepSeconds, canary: v(out.canary), primary: v(out.primary) };
 }
 
 /** flagger_canary_status + weight → phase. Flagger's gauge only says 0 Progressing / 1 other / 2 Failed. */
@@ -163,7 +232,36 @@ export class PrometheusMetricsSource implements MetricsSource {
     };
     const samples = await this.samples(target, t, nowMs);
     if (samples) obs.samples = samples;
+    const steps = await this.steps(target, t, nowMs);
+    if (steps) obs.steps = steps;
     return obs;
+  }
+
+  /**
+   * Per-step counts per version for the sequential canary evidence: the rps, errorRate and p95
+   * templates with the step as their rate window, over the sample window; undefined when disabled
+   * or unavailable.
+   */
+  private async steps(
+    target: TargetRef,
+    t: QueryTemplates,
+    nowMs: number,
+  ): Promise<CanaryStepSeries | undefined> {
+    const windowS = this.options.sampleWindowSeconds ?? 600;
+    if (windowS <= 0) return undefined;
+    const step = this.options.sampleStepSeconds ?? 30;
+    try {
+      const ranges = async (v: 'canary' | 'primary'): Promise<VersionRanges> => {
+        const vv = varsFor(target, `${step}s`, v);
+        const range = (key: 'rps' | 'errorRate' | 'p95') =>
+          this.client.queryRange(renderQuery(t[key], vv), nowMs - windowS * 1000, nowMs, step);
+        return { rps: await range('rps'), errorRate: await range('errorRate'), p95: await range('p95') };
+      };
+      return stepsFromRanges(await ranges('canary'), await ranges('primary'), step);
+    } catch (e) {
+      if (isMaestroError(e)) return undefined;
+      throw e;
+    }
   }
 
   /** query_range series per version for the judge; undefined when disabled or unavailable. */

@@ -1,5 +1,11 @@
 import type { CanaryVerb } from '../../core/action';
-import type { CanaryPhase, Observation, VersionMetrics } from '../../core/observation';
+import type {
+  CanaryObservation,
+  CanaryPhase,
+  CanaryStepSeries,
+  Observation,
+  VersionMetrics,
+} from '../../core/observation';
 import { noData, value, type Sample } from '../../core/sample';
 import { CanaryController, type WebhookCaller } from '../flagger/canary-controller';
 import { parseCanary } from '../flagger/canary-spec';
@@ -80,6 +86,27 @@ export interface CanaryEnvOptions {
   readonly maxSteps?: number;
   readonly weights?: CanaryRewardWeights;
   readonly epochMs?: number;
+  /** how far back the observation's per-step series reach (s); default 600, as the Prometheus reads */
+  readonly stepWindowSeconds?: number;
+  /**
+   * spacing of the judge's `samples` points (s); default 30, the Prometheus source's query_range
+   * step (capped at the interval)
+   */
+  readonly sampleStepSeconds?: number;
+}
+
+/** One `samples` point of both versions: the readings of one sample step. */
+interface SamplePoint {
+  readonly canary: Readonly<Record<'errorRate' | 'p95LatencyMs' | 'p99LatencyMs', number>>;
+  readonly primary: Readonly<Record<'errorRate' | 'p95LatencyMs' | 'p99LatencyMs', number>>;
+}
+
+/** One analysis interval of one version: what CanaryObservation.steps holds per step. */
+interface StepCounts {
+  readonly requests: number;
+  readonly errors: number;
+  /** ms, NaN without served requests */
+  readonly p95Ms: number;
 }
 
 /** The default release distribution (documented above). */
@@ -105,11 +132,23 @@ export class CanaryEnv {
   private lastObs: CanaryObs | undefined;
   private readonly canaryWin: WindowStats;
   private readonly primaryWin: WindowStats;
+  /** per-interval counts of both versions, intervals with canary traffic only (oldest first) */
+  private history: Array<{ readonly canary: StepCounts; readonly primary: StepCounts }> = [];
+  /** the judge's sample points (query_range-like), oldest first */
+  private points: SamplePoint[] = [];
+  private readonly canaryPointWin: WindowStats;
+  private readonly primaryPointWin: WindowStats;
 
   constructor(private readonly o: CanaryEnvOptions = {}) {
     const timeout = serviceParams(o.service).timeoutSeconds;
     this.canaryWin = new WindowStats(timeout);
     this.primaryWin = new WindowStats(timeout);
+    this.canaryPointWin = new WindowStats(timeout);
+    this.primaryPointWin = new WindowStats(timeout);
+  }
+
+  private get sampleStep(): number {
+    return Math.max(1, Math.min(this.interval, this.o.sampleStepSeconds ?? 30));
   }
 
   private get interval(): number {
@@ -125,6 +164,10 @@ export class CanaryEnv {
     const params = serviceParams({ ...this.o.service, name: 'web', initialReplicas: this.o.replicas ?? 6 });
     this.t = 0;
     this.steps = 0;
+    this.history = [];
+    this.points = [];
+    this.canaryPointWin.reset();
+    this.primaryPointWin.reset();
     const service = new ServiceSim(
       params,
       this.o.traffic ?? { kind: 'steady', rps: 300 },
@@ -193,7 +236,57 @@ export class CanaryEnv {
       this.target!.record();
       this.primaryWin.add(r.primary, 1);
       if (r.canary) this.canaryWin.add(r.canary, 1);
+      this.primaryPointWin.add(r.primary, 1);
+      if (r.canary) this.canaryPointWin.add(r.canary, 1);
+      if (this.primaryPointWin.seconds >= this.sampleStep) this.flushPoint();
     }
+    if (this.canaryWin.arrivals > 0) {
+      const counts = (w: WindowStats): StepCounts => {
+        const q = w.quantileSeconds(0.95);
+        return { requests: w.arrivals, errors: w.errors, p95Ms: q === undefined ? NaN : q * 1000 };
+      };
+      this.history.push({ canary: counts(this.canaryWin), primary: counts(this.primaryWin) });
+      const keep = Math.max(1, Math.floor((this.o.stepWindowSeconds ?? 600) / this.interval));
+      if (this.history.length > keep) this.history.splice(0, this.history.length - keep);
+    }
+  }
+
+  /** Closes one sample step: its readings become a `samples` point (NaN where there is no data). */
+  private flushPoint(): void {
+    const read = (w: WindowStats) => {
+      const q = (x: number) => {
+        const v = w.quantileSeconds(x);
+        return v === undefined ? NaN : v * 1000;
+      };
+      return { errorRate: w.errorRate() ?? NaN, p95LatencyMs: q(0.95), p99LatencyMs: q(0.99) };
+    };
+    this.points.push({ canary: read(this.canaryPointWin), primary: read(this.primaryPointWin) });
+    const keep = Math.max(1, Math.floor((this.o.stepWindowSeconds ?? 600) / this.sampleStep));
+    if (this.points.length > keep) this.points.splice(0, this.points.length - keep);
+    this.canaryPointWin.reset();
+    this.primaryPointWin.reset();
+  }
+
+  /** The judge's per-metric series over the window, NaN removed (as the Prometheus source gives them). */
+  private samples(): NonNullable<CanaryObservation['samples']> {
+    const side = (k: 'canary' | 'primary') => {
+      const out: Record<string, number[]> = {};
+      for (const m of ['errorRate', 'p95LatencyMs', 'p99LatencyMs'] as const) {
+        out[m] = this.points.map((p) => p[k][m]).filter((v) => Number.isFinite(v));
+      }
+      return out;
+    };
+    return { canary: side('canary'), primary: side('primary') };
+  }
+
+  /** The per-step series of the analysis window, as CanaryObservation.steps. */
+  private stepSeries(): CanaryStepSeries {
+    const side = (k: 'canary' | 'primary') => ({
+      requests: this.history.map((h) => h[k].requests),
+      errors: this.history.map((h) => h[k].errors),
+      p95LatencyMs: this.history.map((h) => h[k].p95Ms),
+    });
+    return { stepSeconds: this.interval, canary: side('canary'), primary: side('primary') };
   }
 
   async step(action: number): Promise<StepResult<CanaryObs, CanaryInfo>> {
@@ -216,15 +309,22 @@ export class CanaryEnv {
           ? 'rolled-back'
           : 'running';
     if (outcome === 'running') await this.simulate();
+    const truncated = outcome === 'running' && this.steps >= (this.o.maxSteps ?? 30);
     const reward = canaryReward(
-      { canaryErrorRate: canaryErr, weight: weightDuring, outcome, releaseIsBad: isBadRelease(this.release) },
+      {
+        canaryErrorRate: canaryErr,
+        weight: weightDuring,
+        outcome,
+        releaseIsBad: isBadRelease(this.release),
+        undecided: truncated,
+      },
       this.o.weights ?? DEFAULT_CANARY_WEIGHTS,
     );
     return {
       obs: this.observe(),
       reward,
       terminated: outcome !== 'running',
-      truncated: outcome === 'running' && this.steps >= (this.o.maxSteps ?? 30),
+      truncated,
       info: this.info(outcome),
     };
   }
@@ -296,6 +396,8 @@ export class CanaryEnv {
         failedChecks: o.failedChecks,
         canary: vm(o.canary),
         primary: vm(o.primary),
+        samples: this.samples(),
+        steps: this.stepSeries(),
       },
       declared: {
         ...(spec.stepWeight !== undefined ? { stepWeight: spec.stepWeight } : {}),

@@ -3,6 +3,7 @@ import {
   CANARY_FEATURES,
   CLIP_MAX,
   FEATURE_VERSION,
+  FEATURE_VERSIONS,
   encodeFeatures,
   featureCard,
   featureTable,
@@ -128,9 +129,70 @@ describe('feature vector (FEATURE_VERSION 1)', () => {
     expect([...none.mask].every((m) => m === 1)).toBe(true);
   });
 
+  it('canary v2 appends the sequential evidence of the run; without per-step series it is no data', () => {
+    expect(FEATURE_VERSIONS).toEqual({ autoscale: 1, canary: 2 });
+    expect(CANARY_FEATURES.slice(14).map((f) => f.name)).toEqual([
+      'error_llr_vs_primary',
+      'error_llr_vs_slo',
+      'latency_llr_balanced',
+      'latency_llr_lighter',
+      'latency_llr_vs_slo',
+      'regression_llr',
+      'acceptance_llr',
+      'reference_steps',
+      'balanced_steps',
+    ]);
+    const base: Observation = {
+      ...obs(),
+      kind: 'flagger-canary',
+      canary: {
+        weight: value(50, AT),
+        phase: 'Progressing',
+        canary: {
+          rps: value(300, AT),
+          p95LatencyMs: value(150, AT),
+          p99LatencyMs: value(200, AT),
+          errorRate: value(0.003, AT),
+        },
+        primary: {
+          rps: value(300, AT),
+          p95LatencyMs: value(150, AT),
+          p99LatencyMs: value(200, AT),
+          errorRate: value(0.001, AT),
+        },
+      },
+    };
+    const without = encodeFeatures(base, ctx);
+    expect(without.version).toBe(2);
+    const at = (v: typeof without, n: string) => v.names.indexOf(n);
+    expect(without.mask[at(without, 'error_llr_vs_primary')]).toBe(1);
+    expect(without.mask[at(without, 'reference_steps')]).toBe(1);
+    // 3 steps of 6000 requests each: canary 0.3 % errors, primary 0.1 %
+    const side = (err: number) => ({
+      requests: [6000, 6000, 6000],
+      errors: [err, err, err],
+      p95LatencyMs: [150, 150, 150],
+    });
+    const withSteps = encodeFeatures(
+      {
+        ...base,
+        canary: { ...base.canary!, steps: { stepSeconds: 20, canary: side(18), primary: side(6) } },
+      },
+      ctx,
+    );
+    const llr = (n: string) => (withSteps.values[at(withSteps, n)]! - 5) * 5;
+    expect(withSteps.mask[at(withSteps, 'error_llr_vs_primary')]).toBe(0);
+    expect(llr('error_llr_vs_primary')).toBeGreaterThan(4.6);
+    expect(llr('latency_llr_balanced')).toBeLessThan(-4.6);
+    expect(llr('regression_llr')).toBeCloseTo(llr('error_llr_vs_primary'), 5);
+    expect(llr('acceptance_llr')).toBeCloseTo(llr('error_llr_vs_primary'), 5);
+    expect(withSteps.values[at(withSteps, 'balanced_steps')]).toBeCloseTo(0.3, 6);
+  });
+
   it('describes itself for model cards', () => {
     const card = featureCard('canary');
-    expect(card.featureVersion).toBe(FEATURE_VERSION);
+    expect(card.featureVersion).toBe(FEATURE_VERSIONS.canary);
+    expect(featureCard('autoscale').featureVersion).toBe(FEATURE_VERSION);
     expect(card.inputLength).toBe(2 * CANARY_FEATURES.length);
     expect(card.features[0]).toEqual({
       name: 'canary_weight',

@@ -57,6 +57,37 @@ describe('CanaryEnv', () => {
     expect(r2.obs.primary.errorRate).toBeLessThan(0.01);
   });
 
+  it('the core observation carries the run as per-step counts and the judge samples, as Prometheus gives them', async () => {
+    const env = new CanaryEnv({
+      release: () => ({ errorRateDelta: 0.05, latencyMultiplier: 1 }),
+      intervalSeconds: 60,
+      traffic: { kind: 'steady', rps: 200 },
+    });
+    await env.reset({ seed: 5 });
+    // before any canary traffic: no steps, the primary's samples only
+    const before = env.toCoreObservation().canary!;
+    expect(before.steps?.canary.requests).toEqual([]);
+    expect(before.samples?.canary.errorRate).toEqual([]);
+    expect(before.samples?.primary.errorRate).toHaveLength(2);
+    await env.step(A('advance'));
+    await env.step(A('hold'));
+    const c = env.toCoreObservation().canary!;
+    const st = c.steps!;
+    expect(st.stepSeconds).toBe(60);
+    const n = st.canary.requests.length;
+    expect(n).toBeGreaterThanOrEqual(1);
+    for (const series of [st.canary.errors, st.canary.p95LatencyMs, st.primary.requests, st.primary.errors])
+      expect(series).toHaveLength(n);
+    const last = n - 1;
+    // the last step is the interval the observation's rates describe
+    expect(st.canary.requests[last]! / 60).toBeCloseTo(c.canary.rps.ok ? c.canary.rps.value : NaN, 6);
+    expect(st.canary.errors[last]! / st.canary.requests[last]!).toBeGreaterThan(0.03);
+    expect(st.primary.errors[last]! / st.primary.requests[last]!).toBeLessThan(0.01);
+    // 30 s sample points: two per 60 s interval, canary only where it served
+    expect(c.samples!.canary.errorRate!.length).toBe(2 * n);
+    expect(Math.min(...c.samples!.canary.errorRate!)).toBeGreaterThan(0.02);
+  });
+
   it('same seed → identical episode', async () => {
     const p = (i: number) => (i % 3 === 2 ? A('hold') : A('advance'));
     const a = await play(new CanaryEnv(), 7, p);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrometheusClient } from '../../../../src/adapters/prometheus/prometheus-client';
 import { PrometheusMetricsSource } from '../../../../src/adapters/prometheus/metrics-source';
+import { canaryEvidence } from '../../../../src/core/canary-evidence';
 import { guard } from '../../../../src/core/guardrails/guard';
 import type { GuardrailLimits } from '../../../../src/core/guardrail-types';
 import type { Observation } from '../../../../src/core/observation';
@@ -298,6 +299,26 @@ describeProm('PrometheusMetricsSource with a real Prometheus', () => {
     const judge = (await createJudgePolicy().decide(o, ctx)) as PolicyOutput;
     expect(judge.action).toEqual({ type: 'canary', verb: 'rollback' });
     expect(judge.explanation[0]).toMatch(/judge \(samples\)/);
+
+    // the canary model's sequential evidence reads per-step counts: the same templates with the
+    // step (5 s) as the rate window, so no request counts twice
+    const stepSource = new PrometheusMetricsSource(client(), {
+      rateWindow: '5s',
+      stalenessSeconds: 30,
+      sampleWindowSeconds: 20,
+      sampleStepSeconds: 5,
+    });
+    const steps = await waitFor('per-step canary counts', async () => {
+      const x = (await stepSource.read(checkout, Date.now())).canary?.steps;
+      return x && x.canary.requests.length >= 2 ? x : undefined;
+    });
+    const rate = (v: { requests: readonly number[]; errors: readonly number[] }) =>
+      v.errors.reduce((a, b) => a + b, 0) / v.requests.reduce((a, b) => a + b, 0);
+    expect(steps.stepSeconds).toBe(5);
+    expect(steps.primary.requests).toHaveLength(steps.canary.requests.length);
+    expect(rate(steps.canary)).toBeCloseTo(0.04, 2);
+    expect(rate(steps.primary)).toBeCloseTo(0.005, 2);
+    expect(canaryEvidence(steps, { sloP95Ms: 300, sloErrorRate: 0.01 }).errorVsSlo).toBeGreaterThan(4.6);
   });
 
   it('reads the injected values; then no data and a hold while Prometheus is down; then recovers', async () => {
