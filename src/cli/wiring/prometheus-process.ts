@@ -53,10 +53,16 @@ export async function startPrometheus(options: {
   /** listen on this port (a restart after a kill); default a free one */
   readonly port?: number;
   /**
-   * scrape interval in wall ms, replacing the speed rule (the soak scrapes every 100 ms and stamps
+   * scrape interval in wall ms, replacing the speed rule (the soak scrapes every 50 ms and stamps
    * samples with virtual time itself; Prometheus accepts sub-second intervals)
    */
   readonly scrapeIntervalMs?: number;
+  /**
+   * accept samples this much older than the newest (TSDB `out_of_order_time_window`, e.g. `1d`);
+   * default none. The soak stamps its samples in the past: Prometheus refuses samples more than 10
+   * minutes ahead of its wall clock, and in-order ones more than an hour behind its own `up` series.
+   */
+  readonly outOfOrderTimeWindow?: string;
 }): Promise<PrometheusProcess> {
   const scrape =
     options.scrapeIntervalMs !== undefined
@@ -73,6 +79,9 @@ export async function startPrometheus(options: {
       // the default 10 s timeout must not exceed a short interval
       ...(options.scrapeIntervalMs !== undefined ? [`  scrape_timeout: ${interval}`] : []),
       `  evaluation_interval: ${interval}`,
+      ...(options.outOfOrderTimeWindow
+        ? ['storage:', '  tsdb:', `    out_of_order_time_window: ${options.outOfOrderTimeWindow}`]
+        : []),
       'scrape_configs:',
       '  - job_name: maestro-sim',
       '    honor_labels: true',
