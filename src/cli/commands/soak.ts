@@ -14,6 +14,7 @@ interface SoakOpts {
   seed: string;
   faults: string;
   json?: string;
+  prometheus: boolean;
 }
 
 /**
@@ -36,6 +37,10 @@ export function registerSoak(program: Command, io: CommandIo, exit: ExitCodeHold
       'all',
     )
     .option('--json <file>', 'write the full report as JSON to this file')
+    .option(
+      '--no-prometheus',
+      'agents read the simulator directly even when a prometheus binary is installed',
+    )
     .action(async (opts: SoakOpts) => {
       let faults: Fault[];
       let durationS: number;
@@ -59,6 +64,7 @@ export function registerSoak(program: Command, io: CommandIo, exit: ExitCodeHold
           speed,
           seed: opts.seed,
           faults,
+          prometheus: opts.prometheus ? 'auto' : 'off',
           say: (l) => io.stderr.write(`${l}\n`),
         });
       } catch (e) {
@@ -78,18 +84,28 @@ export function formatReport(r: SoakReport): string {
   const w = r.withFaults;
   const lines = [
     `soak: ${r.durationS}s virtual, seed ${r.seed}, faults ${r.faults.join(',') || 'none'}`,
+    `  metrics: ${w.metrics.description}${
+      w.metrics.source === 'prometheus'
+        ? `; Prometheus kills ${w.metrics.prometheusKills}, restarts ${w.metrics.prometheusRestarts}, scrape waits timed out ${w.metrics.scrapeWaitsTimedOut}`
+        : ''
+    }`,
     `  fault events: ${
       Object.entries(w.faultEvents)
         .map(([k, n]) => `${k}=${n}`)
         .join(' ') || 'none'
     }`,
     `  agent commits ${w.agentCommits}, human commits ${w.humanCommitsPushed}, lease commits ${w.leaseCommits}, kills ${w.kills}, restarts ${w.restarts}, leader changes ${w.leaderChanges}, fence refusals ${w.fenceRefusals}`,
+    `  agent SIGKILLs by point: ${
+      Object.entries(w.killsByPoint)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ') || 'none'
+    }${w.killsPending > 0 ? ` (${w.killsPending} armed, not reached before the end)` : ''}`,
     ...Object.entries(r.counts).map(
       ([k, n]) =>
         `  ${k.padEnd(30)} ${n}${n > 0 ? `  <- ${(w.details[k] ?? []).slice(0, 3).join('; ')}` : ''}`,
     ),
     `  SLO violation minutes: ${r.slo.violationMinutes} with faults, ${r.slo.faultFreeViolationMinutes} fault-free (delta ${r.slo.delta})`,
-    `  ${r.ok ? 'OK: every count is 0' : 'FAILED: some counts are not 0'} (wall ${w.wallSeconds + r.faultFree.wallSeconds}s)`,
+    `  ${r.ok ? 'OK: every count is 0' : 'FAILED: some counts are not 0'} (wall ${Math.max(w.wallSeconds, r.faultFree.wallSeconds)}s, both runs side by side)`,
   ];
   return `${lines.join('\n')}\n`;
 }

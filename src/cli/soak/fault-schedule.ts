@@ -25,7 +25,7 @@ export const FAULT_HELP: Readonly<Record<Fault, string>> = {
   'human-commits': 'a person pushes commits (notes in a non-managed file) at random times',
   'bad-yaml': "a person pushes a commit that breaks a managed file's YAML, and fixes it 2–5 minutes later",
   'agent-crash':
-    'an agent replica is killed between commit and push (or just after the push reached the server) and restarted',
+    'the leading agent process is SIGKILLed at a seeded point of its cycle (idle, observe, decide, commit, between commit and push, during push, after push) and restarted on the same disk',
   'replica-race': 'two agent replicas run at once (git lease leader election decides who acts)',
 };
 
@@ -47,13 +47,48 @@ export function parseFaults(text: string): Fault[] {
   return [...new Set(names)] as Fault[];
 }
 
+/**
+ * Where in its cycle an agent process is SIGKILLed (`agent-crash`). `idle`: between two cycles;
+ * `observe`: at its first metrics read; `decide`: just after a policy answered; `commit`: while a
+ * commit is planned (fetched, not yet written); `between-commit-and-push`: the commit is written to
+ * the local copy, not pushed; `during-push`: the push is under way (the kill races it: it may or may
+ * not reach the server); `after-push`: the push was accepted, the process has not yet gone on.
+ */
+export const KILL_POINTS = [
+  'idle',
+  'observe',
+  'decide',
+  'commit',
+  'between-commit-and-push',
+  'during-push',
+  'after-push',
+] as const;
+export type KillPoint = (typeof KILL_POINTS)[number];
+/** the commit-related points fire at the next decision commit, or at the next commit of any kind (a lease renewal) */
+export type KillScope = 'decision' | 'any';
+export const COMMIT_KILL_POINTS: ReadonlySet<KillPoint> = new Set([
+  'commit',
+  'between-commit-and-push',
+  'during-push',
+  'after-push',
+]);
+
+/** `agent-crash` detail → kill point and scope (`between-commit-and-push/decision`). */
+export function parseKillDetail(detail: string | undefined): { point: KillPoint; scope: KillScope } {
+  const [point, scope] = (detail ?? 'idle').split('/');
+  return {
+    point: (KILL_POINTS as readonly string[]).includes(point ?? '') ? (point as KillPoint) : 'idle',
+    scope: scope === 'any' ? 'any' : 'decision',
+  };
+}
+
 /** A fault window or instant in virtual seconds since the start of the run. */
 export interface FaultEvent {
   readonly fault: Fault;
   readonly at: number;
   /** seconds the fault lasts (0 for instant ones: a human commit, a kill) */
   readonly durationS: number;
-  /** fault detail: latency ms for slow-git; `nan` | `stale` for prometheus-nan; kill point for agent-crash */
+  /** fault detail: latency ms for slow-git; `nan` | `stale` for prometheus-nan; `<kill point>[/<scope>]` for agent-crash */
   readonly detail?: string;
 }
 
@@ -65,7 +100,7 @@ const MEAN_GAP_S: Readonly<Record<Exclude<Fault, 'replica-race'>, number>> = {
   'prometheus-nan': 600,
   'human-commits': 300,
   'bad-yaml': 1200,
-  'agent-crash': 420,
+  'agent-crash': 300,
 };
 
 /**
@@ -108,12 +143,22 @@ function eventFor(fault: Fault, at: number, r: () => number): FaultEvent {
       return { fault, at, durationS: between(60, 300), detail: String(between(20, 150)) };
     case 'prometheus-down':
       return { fault, at, durationS: between(30, 180) };
-    case 'prometheus-nan':
-      return { fault, at, durationS: between(30, 120), detail: r() < 0.5 ? 'nan' : 'stale' };
+    case 'prometheus-nan': {
+      // a stale series only counts as stale once older than the staleness limit (120 s in the demo
+      // config): stale windows last long enough to get there
+      const stale = r() < 0.5;
+      return stale
+        ? { fault, at, durationS: between(180, 360), detail: 'stale' }
+        : { fault, at, durationS: between(30, 120), detail: 'nan' };
+    }
     case 'bad-yaml':
       return { fault, at, durationS: between(120, 300) };
-    case 'agent-crash':
-      return { fault, at, durationS: 0, detail: r() < 0.5 ? 'before-push' : 'after-push' };
+    case 'agent-crash': {
+      const point = KILL_POINTS[Math.min(KILL_POINTS.length - 1, Math.floor(r() * KILL_POINTS.length))]!;
+      // two in three commit-point kills wait for a decision commit, the rest take the next commit
+      const scope = r() < 2 / 3 ? 'decision' : 'any';
+      return { fault, at, durationS: 0, detail: COMMIT_KILL_POINTS.has(point) ? `${point}/${scope}` : point };
+    }
     default:
       return { fault, at, durationS: 0 };
   }

@@ -9,6 +9,8 @@ export type MetricsFault = 'none' | 'down' | 'nan' | 'stale';
 const STALE_AGE_MS = 600_000;
 
 /**
+ * The soak's metrics faults when there is no Prometheus (the direct simulator source); with a real
+ * Prometheus they are made by killing it and by breaking its scrape target instead (run-soak.ts).
  * A MetricsSource with the soak's faults: `down` answers what the Prometheus adapter answers when
  * Prometheus is unreachable (no-data `error` samples, never an exception — the MetricsSource
  * contract); `nan` what it answers for NaN series (no-data `nan`); `stale` keeps the values but

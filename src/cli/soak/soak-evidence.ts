@@ -179,7 +179,7 @@ export async function checkAgentCommits(
     for (const t of targets) {
       const text = await fileAt(repoPath, c.parent, t.ref.file);
       if (text !== undefined && parseDocument(text).errors.length > 0) {
-        findings.onUnparseable.push(`${short}: ${t.ref.file} did not parse in its parent`);
+        findings.onUnparseable.push(`${short} "${c.subject}": ${t.ref.file} did not parse in its parent`);
       }
     }
     for (const ch of subjectChanges(c.subject)) {
