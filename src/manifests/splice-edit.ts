@@ -10,6 +10,7 @@ import {
 } from './manifest-source';
 import { offsetOfPath } from './node-position';
 import { lineOf, parseManifests } from './parse-manifests';
+import { provesScalarSplices } from './scalar-splice-proof';
 import { scalarText, type ScalarValue } from './scalar-text';
 
 /**
@@ -23,9 +24,11 @@ import { scalarText, type ScalarValue } from './scalar-text';
  * last entry of its parent mapping at the indentation of its siblings (or `, key: value` in a flow
  * mapping).
  *
- * Every result is verified before it is returned: the new text is parsed again, and every document
- * must equal the old one with exactly the requested values set. A splice that would change anything
- * else is our bug (INTERNAL), never written.
+ * Every result is verified before it is returned: every document of the new text must equal the old
+ * one with exactly the requested values set. A splice that would change anything else is our bug
+ * (INTERNAL), never written. When every splice replaced one existing scalar, that is proved by
+ * lexing both texts (`provesScalarSplices`, ~4× cheaper than a parse); when the proof does not
+ * apply (insertions, aliases, tags, a changed quote style…) the new text is parsed again in full.
  */
 
 /** One value to set at `path` inside the object. */
@@ -56,6 +59,11 @@ export interface Splice {
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  /**
+   * Set when the splice replaces one existing scalar's text: what it read as before and must read
+   * as after. Lets the result be verified without a full parse (`provesScalarSplices`).
+   */
+  readonly scalar?: { readonly oldValue: unknown; readonly value: ScalarValue };
 }
 
 /** Applies `edits` to the one object `ref` in `source`; returns the new text (the same text when nothing changes). */
@@ -99,7 +107,14 @@ export function spliceVerified(
   for (const s of [...splices].sort((a, b) => b.start - a.start)) {
     text = text.slice(0, s.start) + s.text + text.slice(s.end);
   }
-  verify(source, text, docs, index, expectedAfter, ref);
+  const proved =
+    splices.every((s) => s.scalar !== undefined) &&
+    provesScalarSplices(
+      source.text,
+      text,
+      splices.map((s) => ({ start: s.start, end: s.end, text: s.text, ...s.scalar! })),
+    );
+  if (!proved) verify(source, text, docs, index, expectedAfter, ref);
   return text;
 }
 
@@ -165,7 +180,7 @@ function spliceFor(
     let text = scalarText(edit.value, node.type);
     // An empty value (`replicas:`) has an empty range right after the colon: keep a space.
     if (start === valueEnd && source.text[start - 1] === ':') text = ` ${text}`;
-    return { start, end: valueEnd, text };
+    return { start, end: valueEnd, text, scalar: { oldValue: node.value, value: edit.value } };
   }
   const parentPath = edit.path.slice(0, -1);
   const key = edit.path[edit.path.length - 1];
