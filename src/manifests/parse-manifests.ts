@@ -1,4 +1,4 @@
-import { parseAllDocuments, type Document } from 'yaml';
+import { Composer, Lexer, parseAllDocuments, Parser, type CST, type Document } from 'yaml';
 import { MaestroError } from '../core/errors';
 import type { ManifestSource } from './manifest-source';
 
@@ -26,6 +26,28 @@ export function parseManifests(source: ManifestSource): Document.Parsed[] {
     );
   }
   return [...docs];
+}
+
+/**
+ * `parseManifests` that also returns the text's lexemes (yaml's Lexer output, which its Parser
+ * consumes), so an editor can prove its splice (`provesScalarSplices`) without lexing the text
+ * again. The same Lexer → Parser → Composer pipeline as `parseAllDocuments`, minus the line counter
+ * that only pretty-prints errors: a text with an error goes through `parseManifests`, which throws
+ * the usual YAML_PARSE error.
+ */
+export function parseManifestsLexed(source: ManifestSource): {
+  docs: Document.Parsed[];
+  lexemes: readonly string[];
+} {
+  const lexemes = [...new Lexer().lex(source.text)];
+  const parser = new Parser();
+  function* tokens(): Generator<CST.Token> {
+    for (const lexeme of lexemes) yield* parser.next(lexeme);
+    yield* parser.end();
+  }
+  const docs = [...new Composer().compose(tokens())];
+  if (docs.some((d) => d.errors.length > 0)) return { docs: parseManifests(source), lexemes };
+  return { docs, lexemes };
 }
 
 /** 1-based line and column of a character offset. */

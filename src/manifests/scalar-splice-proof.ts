@@ -50,11 +50,13 @@ export function provesScalarSplices(
   oldText: string,
   newText: string,
   splices: readonly ScalarSplice[],
+  /** `oldText`'s lexemes, when the caller already has them */
+  oldLexemes?: readonly string[],
 ): boolean {
   if (splices.length === 0) return oldText === newText;
   const sorted = [...splices].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return false;
-  const before = new Lexer().lex(oldText)[Symbol.iterator]();
+  const before = (oldLexemes ?? new Lexer().lex(oldText))[Symbol.iterator]();
   const after = new Lexer().lex(newText)[Symbol.iterator]();
   let offset = 0; // in the old text
   let next = 0; // index into sorted

@@ -9,7 +9,7 @@ import {
   type ObjectRef,
 } from './manifest-source';
 import { offsetOfPath } from './node-position';
-import { lineOf, parseManifests } from './parse-manifests';
+import { lineOf, parseManifests, parseManifestsLexed } from './parse-manifests';
 import { provesScalarSplices } from './scalar-splice-proof';
 import { scalarText, type ScalarValue } from './scalar-text';
 
@@ -73,7 +73,7 @@ export function editScalars(
   edits: readonly ScalarEdit[],
   check?: EditCheck,
 ): string {
-  const docs = parseManifests(source);
+  const { docs, lexemes } = parseManifestsLexed(source);
   const target = locateObject(source, docs, ref);
   const lineAt = (path: FieldPath): number => {
     const offset = offsetOfPath(target.doc, path);
@@ -87,7 +87,7 @@ export function editScalars(
   const expectedAfter = structuredClone(before);
   for (const edit of edits) setIn(expectedAfter, edit.path, edit.value);
   check?.(expectedAfter, before, context);
-  return spliceVerified(source, ref, docs, target.index, splices, expectedAfter);
+  return spliceVerified(source, ref, docs, target.index, splices, expectedAfter, lexemes);
 }
 
 /**
@@ -101,6 +101,8 @@ export function spliceVerified(
   index: number,
   splices: readonly Splice[],
   expectedAfter: unknown,
+  /** the original text's lexemes when the caller has them (`parseManifestsLexed`) */
+  lexemes?: readonly string[],
 ): string {
   if (splices.length === 0) return source.text;
   let text = source.text;
@@ -113,6 +115,7 @@ export function spliceVerified(
       source.text,
       text,
       splices.map((s) => ({ start: s.start, end: s.end, text: s.text, ...s.scalar! })),
+      lexemes,
     );
   if (!proved) verify(source, text, docs, index, expectedAfter, ref);
   return text;

@@ -3,7 +3,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { setDeploymentReplicas, setHpaBounds } from '../../../src/manifests';
 import { provesScalarSplices, type ScalarSplice } from '../../../src/manifests/scalar-splice-proof';
 import { sameValue, spliceVerified } from '../../../src/manifests/splice-edit';
-import { parseManifests } from '../../../src/manifests/parse-manifests';
+import { parseManifests, parseManifestsLexed } from '../../../src/manifests/parse-manifests';
 import { MaestroError } from '../../../src/core/errors';
 
 /**
@@ -191,7 +191,12 @@ describe('provesScalarSplices', () => {
           const at = scalars[pick % scalars.length]!;
           const newText = text.slice(0, at.start) + now + text.slice(at.end);
           const s: ScalarSplice = { start: at.start, end: at.end, text: now, oldValue: at.value, value };
-          if (!provesScalarSplices(text, newText, [s])) return;
+          const isProved = provesScalarSplices(text, newText, [s]);
+          // the editor passes the lexemes of its own parse: the same answer
+          expect(
+            provesScalarSplices(text, newText, [s], parseManifestsLexed({ file: 'f', text }).lexemes),
+          ).toBe(isProved);
+          if (!isProved) return;
           proved += 1;
           const after = parseAllDocuments(newText);
           expect(after.every((d) => d.errors.length === 0)).toBe(true);
@@ -211,6 +216,29 @@ describe('provesScalarSplices', () => {
     );
     // the property must have been exercised, not vacuously true
     expect(proved).toBeGreaterThan(40);
+  });
+});
+
+describe('parseManifestsLexed', () => {
+  test('gives the documents parseManifests gives, ranges included, and its error for bad YAML', () => {
+    const text = `# c\n${DEPLOY}---\nkind: Service # x\nmetadata: {name: s}\n...\n`;
+    const { docs, lexemes } = parseManifestsLexed({ file: 'a.yaml', text });
+    const plain = parseManifests({ file: 'a.yaml', text });
+    expect(docs.map((d) => [d.toJS(), d.contents?.range, d.toString()])).toEqual(
+      plain.map((d) => [d.toJS(), d.contents?.range, d.toString()]),
+    );
+    // the lexer's control lexemes (doc mode, scalar marker) stand for no text
+    const control = new Set(['\x02', '\x1f', '\x18']);
+    expect(lexemes.filter((l) => !control.has(l)).join('')).toBe(text);
+    const bad = { file: 'b.yaml', text: 'a: [1\nb: 2\n' };
+    let expected: unknown;
+    try {
+      parseManifests(bad);
+    } catch (e) {
+      expected = e;
+    }
+    expect(expected).toBeInstanceOf(MaestroError);
+    expect(() => parseManifestsLexed(bad)).toThrow((expected as Error).message);
   });
 });
 
