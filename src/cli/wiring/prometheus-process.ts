@@ -63,6 +63,8 @@ export async function startPrometheus(options: {
    * minutes ahead of its wall clock, and in-order ones more than an hour behind its own `up` series.
    */
   readonly outOfOrderTimeWindow?: string;
+  /** `--query.lookback-delta` (e.g. `10s`); default Prometheus' 5m */
+  readonly lookbackDelta?: string;
 }): Promise<PrometheusProcess> {
   const scrape =
     options.scrapeIntervalMs !== undefined
@@ -99,6 +101,7 @@ export async function startPrometheus(options: {
       `--web.listen-address=127.0.0.1:${port}`,
       '--storage.tsdb.retention.time=1d',
       '--log.level=warn',
+      ...(options.lookbackDelta ? [`--query.lookback-delta=${options.lookbackDelta}`] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
