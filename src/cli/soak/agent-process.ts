@@ -19,7 +19,7 @@ import { gitHistorySource } from '../wiring/history-source';
 import { policyResolver } from '../wiring/policy-resolver';
 import { yamlTargetManifests } from '../wiring/target-manifests';
 import type { AgentInit, ArmedKill, FromAgent, ToAgent } from './agent-protocol';
-import type { KillPoint, KillScope } from './fault-schedule';
+import { COMMIT_KILL_POINTS, type KillPoint, type KillScope } from './fault-schedule';
 import { faultyMetrics, type MetricsFault } from './faulty-metrics';
 import { shiftedTimeMetrics } from './shifted-time-metrics';
 import { soakConfig } from './soak-targets';
@@ -77,9 +77,7 @@ async function startAgent(init: AgentInit): Promise<Agent> {
     armed.find(
       (k) =>
         k.point === point &&
-        (!['commit', 'between-commit-and-push', 'during-push', 'after-push'].includes(point) ||
-          k.scope === 'any' ||
-          committing === 'decision'),
+        (!COMMIT_KILL_POINTS.has(point) || k.scope === 'any' || committing === 'decision'),
     );
   const checkpoint = async (point: KillPoint): Promise<void> => {
     const k = armedAt(point);

@@ -144,8 +144,7 @@ function eventFor(fault: Fault, at: number, r: () => number): FaultEvent {
     case 'prometheus-down':
       return { fault, at, durationS: between(30, 180) };
     case 'prometheus-nan': {
-      // a stale series only counts as stale once older than the staleness limit (120 s in the demo
-      // config): stale windows last long enough to get there
+      // a stuck exporter or scrape stays stuck for minutes, longer than the 120 s staleness limit
       const stale = r() < 0.5;
       return stale
         ? { fault, at, durationS: between(180, 360), detail: 'stale' }

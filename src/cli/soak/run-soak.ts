@@ -53,8 +53,8 @@ import { soakConfig } from './soak-targets';
  *
  * Metrics faults with Prometheus: `prometheus-down` SIGKILLs the Prometheus process and starts it
  * again on the same port and data dir when the window ends (WAL replay; the agents' URL stays
- * valid); `prometheus-nan/stale` makes the scrape target answer 503, so Prometheus keeps answering
- * from its last samples until the adapter finds them older than the staleness limit. Only
+ * valid); `prometheus-nan/stale` makes the scrape target answer 503, so its series end (the agent
+ * reads no data, not an old value: see LOOKBACK). Only
  * `prometheus-nan/nan` stays at the metrics source (in the agent process, over the real adapter):
  * a target serving NaN makes Prometheus 2.42 answer histogram_quantile() with the highest finite
  * bucket bound (10 s) instead of NaN, a number the agent cannot tell from a real p95 (this soak
@@ -183,21 +183,20 @@ const SCRAPE_INTERVAL_MS = 50;
 /** wall ms to wait for a step's scrape; after a (re)start Prometheus needs ~5 s to discover its target */
 const SCRAPE_WAIT_MS = 3000;
 const FIRST_SCRAPE_WAIT_MS = 30_000;
+/**
+ * Samples with explicit timestamps get no staleness markers, so a series that vanished from the
+ * target (an old Flux revision label, everything while the target is down) would answer instant
+ * queries for Prometheus' default 5 minutes. A lookback shorter than one step (15 s) ends it at the
+ * next step instead, as the markers do after the next scrape in a cluster.
+ */
+const LOOKBACK = '10s';
 /** the newest sample time of a simulator series (not Prometheus' `up`, written in wall time) */
 const SCRAPED_SERIES = 'kube_deployment_spec_replicas';
 const SCRAPED_AT = `max(timestamp(${SCRAPED_SERIES}))`;
 
-/** Is this data fault active at `t`, as the agents see it? A series is only stale once older than the limit. */
-function dataFaultAt(
-  schedule: readonly FaultEvent[],
-  t: number,
-  staleAfterS: number,
-): FaultEvent | undefined {
-  const down = activeAt(schedule, 'prometheus-down', t);
-  if (down) return down;
-  const nan = activeAt(schedule, 'prometheus-nan', t);
-  if (nan?.detail === 'stale' && t < nan.at + staleAfterS) return undefined;
-  return nan;
+/** The metrics fault (down, NaN or stale) active at virtual second `t`, if any. */
+function dataFaultAt(schedule: readonly FaultEvent[], t: number): FaultEvent | undefined {
+  return activeAt(schedule, 'prometheus-down', t) ?? activeAt(schedule, 'prometheus-nan', t);
 }
 
 async function runOnce(
@@ -281,6 +280,7 @@ async function runOnce(
         speed: o.speed,
         scrapeIntervalMs: SCRAPE_INTERVAL_MS,
         outOfOrderTimeWindow,
+        lookbackDelta: LOOKBACK,
         ...(port !== undefined ? { port } : {}),
       });
     /** publishes the simulator's exposition now; false when it has no deployments yet (nothing to wait for) */
@@ -551,13 +551,11 @@ async function runOnce(
     const lost = await unreachable(path, 'main', humanShas);
     const forced = await forcedUpdates(path, 'main');
     const dataFaultActions: string[] = [];
-    // through Prometheus a frozen series only turns stale once older than the staleness limit
-    const staleAfterS = prometheus ? config.prometheus.stalenessSeconds : 0;
     for (const c of agentCommits) {
       for (const id of c.decisionIds) {
         const d = decided.get(id);
         if (d === undefined) continue;
-        const f = dataFaultAt(schedule, d.at, staleAfterS);
+        const f = dataFaultAt(schedule, d.at);
         if (f)
           dataFaultActions.push(
             `${c.sha.slice(0, 7)} decided at ${d.at}s during ${f.fault}${f.detail ? `/${f.detail}` : ''}: ${d.summary}`,
@@ -588,7 +586,7 @@ async function runOnce(
             'prometheus-nan/nan':
               "at the agent's metrics source, over the real adapter: no data 'nan' (a scrape target serving NaN makes Prometheus 2.42 answer histogram_quantile with the highest finite bucket bound, 10000 ms, not NaN)",
             'prometheus-nan/stale':
-              "the scrape target answers 503; Prometheus' last samples age past the staleness limit",
+              'the scrape target answers 503: its series end at once (no data), as staleness markers end them in a cluster',
           },
         }
       : {
