@@ -12,7 +12,7 @@ import { findPrometheus } from '../../../src/cli/wiring/prometheus-process';
 import { requireE2E } from '../../support/external-binary';
 
 /**
- * `maestro soak` in CI size: 10 virtual minutes with every fault (real embedded git server, the
+ * `maestro soak` in CI size: 8 virtual minutes with every fault (real embedded git server, the
  * simulator as Flux and cluster, a real Prometheus when installed — required under
  * MAESTRO_REQUIRE_E2E=1 — and two agent replicas as OS processes), as fast as the machine goes. The
  * report's counts are computed from the server repo after the run; every one must be 0, and the
@@ -52,12 +52,12 @@ describe('maestro soak', () => {
     for (const f of FAULTS) expect(r.stderr).toContain(f);
   });
 
-  test('10 virtual minutes with every fault: all counts 0, faults really fired', async () => {
+  test('8 virtual minutes with every fault: all counts 0, faults really fired', async () => {
     const r = await maestro(
       dir,
       'soak',
       '--duration',
-      '10m',
+      '8m',
       '--speed',
       '1000',
       '--seed',
