@@ -151,6 +151,24 @@ export function phaseFromStatus(status: Sample, weight: Sample): CanaryPhase {
 
 const errorSample = (detail: string): Sample => noData('error', detail);
 
+/**
+ * A latency quantile is trusted only when the request rate of the same window is a number. When a
+ * service's counters turn NaN, Prometheus' histogram_quantile does not answer NaN: bucketQuantile
+ * (promql/quantile.go) compares the rank (NaN) with every bucket, matches none and returns the
+ * highest finite bucket bound (10 s for the default buckets) — a fake saturation that the SLO
+ * guardrail would answer with a forced scale-up (seen in the soak with a real Prometheus 2.42).
+ * The request counter and the latency histogram come from the same handler, so an rps that is
+ * NaN/±Inf marks the quantile as no data too. A missing rps series (e.g. a custom query that
+ * matches nothing) leaves the quantile alone.
+ */
+export function quantileBackedByRate(quantile: Sample, rps: Sample): Sample {
+  if (!quantile.ok || rps.ok || (rps.reason !== 'nan' && rps.reason !== 'inf')) return quantile;
+  return noData(
+    rps.reason,
+    `the request rate of the same window is ${rps.reason}, so the histogram is not trusted`,
+  );
+}
+
 export class PrometheusMetricsSource implements MetricsSource {
   private readonly stalenessMs: number;
   private readonly window: string;
@@ -189,8 +207,8 @@ export class PrometheusMetricsSource implements MetricsSource {
       readyReplicas,
       specReplicas,
       rps,
-      p95LatencyMs: p95,
-      p99LatencyMs: p99,
+      p95LatencyMs: quantileBackedByRate(p95, rps),
+      p99LatencyMs: quantileBackedByRate(p99, rps),
       errorRate,
     };
     const appliedRevision = await this.appliedRevision(templates, vars, nowMs);
@@ -221,7 +239,12 @@ export class PrometheusMetricsSource implements MetricsSource {
           this.instant(renderQuery(t[k], vv), freshMs, nowMs),
         ),
       );
-      return { rps: rps!, p95LatencyMs: p95!, p99LatencyMs: p99!, errorRate: errorRate! };
+      return {
+        rps: rps!,
+        p95LatencyMs: quantileBackedByRate(p95!, rps!),
+        p99LatencyMs: quantileBackedByRate(p99!, rps!),
+        errorRate: errorRate!,
+      };
     };
     const [canary, primary] = await Promise.all([version('canary'), version('primary')]);
     const obs: { -readonly [K in keyof CanaryObservation]: CanaryObservation[K] } = {

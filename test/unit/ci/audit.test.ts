@@ -27,7 +27,7 @@ const advisory = (severity: string, source: number) => ({
   severity,
   range: '<1.3.1',
 });
-const report = (...via: object[]) => ({
+const report = (...via: Array<object | string>) => ({
   auditReportVersion: 2,
   vulnerabilities: { 'left-pad': { name: 'left-pad', severity: 'high', via, effects: [] } },
   metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: via.length, critical: 0, total: 1 } },

@@ -82,6 +82,15 @@ function exposition(elapsedS: number): string {
         `http_request_duration_seconds_bucket{${l},le="+Inf"} ${n}`,
       ];
     }),
+    // "nanweb": an exporter whose counters went NaN (the soak's prometheus-nan fault)
+    ...['200', '500'].map(
+      (code) =>
+        `http_requests_total{${ns},app="nanweb",deployment="nanweb",version="primary",code="${code}"} NaN`,
+    ),
+    ...['0.05', '0.1', '+Inf'].map(
+      (le) =>
+        `http_request_duration_seconds_bucket{${ns},app="nanweb",deployment="nanweb",version="primary",le="${le}"} NaN`,
+    ),
     `gotk_resource_info{customresource_kind="Kustomization",customresource_group="kustomize.toolkit.fluxcd.io",exported_namespace="flux-system",name="apps",ready="True",revision="${REVISION}"} 1`,
   ];
   return lines.join('\n') + '\n';
@@ -251,6 +260,23 @@ describeProm('PrometheusMetricsSource with a real Prometheus', () => {
     paused: false,
   };
 
+  it('NaN counters: no fake saturation from histogram_quantile, the latencies are no data like the rate', async () => {
+    const nanweb: TargetRef = { ...target, name: 'nanweb', resourceName: 'nanweb' };
+    // Prometheus answers histogram_quantile over NaN buckets with the top finite bound (100 ms
+    // here, 10 s for the default buckets), not NaN; the adapter must not pass that on
+    const raw = await waitFor('a NaN rate for nanweb', async () => {
+      const r = await source().read(nanweb, Date.now());
+      return r.service.rps.ok === false && r.service.rps.reason === 'nan' ? r : undefined;
+    });
+    expect(raw.service.p95LatencyMs).toMatchObject({ ok: false, reason: 'nan' });
+    expect(raw.service.p99LatencyMs).toMatchObject({ ok: false, reason: 'nan' });
+    const quantile = await client().queryInstant(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{app="nanweb"}[5s])))',
+      Date.now(),
+    );
+    expect(quantile.resultType === 'vector' && Number(quantile.result[0]?.value[1])).toBe(0.1);
+  });
+
   it('reads a canary: weight, per-version metrics and query_range samples; the baselines decide on it', async () => {
     const checkout: TargetRef = {
       name: 'checkout',
@@ -271,7 +297,8 @@ describeProm('PrometheusMetricsSource with a real Prometheus', () => {
       return c &&
         c.canary.errorRate.ok &&
         Math.abs(c.canary.errorRate.value - 0.04) < 0.002 &&
-        (c.samples?.canary.errorRate?.length ?? 0) >= 3
+        (c.samples?.canary.errorRate?.length ?? 0) >= 6 &&
+        (c.samples?.primary.errorRate?.length ?? 0) >= 6
         ? x
         : undefined;
     });
