@@ -54,11 +54,10 @@ import { soakConfig } from './soak-targets';
  * Metrics faults with Prometheus: `prometheus-down` SIGKILLs the Prometheus process and starts it
  * again on the same port and data dir when the window ends (WAL replay; the agents' URL stays
  * valid); `prometheus-nan/stale` makes the scrape target answer 503, so its series end (the agent
- * reads no data, not an old value: see LOOKBACK). Only
- * `prometheus-nan/nan` stays at the metrics source (in the agent process, over the real adapter):
- * a target serving NaN makes Prometheus 2.42 answer histogram_quantile() with the highest finite
- * bucket bound (10 s) instead of NaN, a number the agent cannot tell from a real p95 (this soak
- * found it: the forced scale-up acted on it).
+ * reads no data, not an old value: see LOOKBACK); `prometheus-nan/nan` makes it serve the
+ * application's series as NaN. That one found a bug: Prometheus 2.42 answers histogram_quantile()
+ * over NaN buckets with the highest finite bucket bound (10 s), not NaN, and the forced scale-up
+ * acted on it; the adapter now drops a quantile whose request rate is NaN (quantileBackedByRate).
  */
 export interface SoakOptions {
   readonly durationS: number;
@@ -417,7 +416,8 @@ async function runOnce(
           promFresh = true;
           prometheusRestarts++;
         }
-        exporter.mode = activeAt(schedule, 'prometheus-nan', now)?.detail === 'stale' ? 'unreachable' : 'up';
+        const metricsFault = activeAt(schedule, 'prometheus-nan', now)?.detail;
+        exporter.mode = metricsFault === 'stale' ? 'unreachable' : metricsFault === 'nan' ? 'nan' : 'up';
       }
       // instant events due
       while (next < schedule.length && schedule[next]!.at <= now) {
@@ -462,9 +462,8 @@ async function runOnce(
         .filter((k): k is ArmedKill => k.point !== 'idle')
         .map((k) => ({ point: k.point, scope: k.scope }));
       const dead = new Set<AgentReplica>();
-      // through Prometheus, NaN series are made at the agent's metrics source (see the header)
-      const agentFault: MetricsFault =
-        prometheus && activeAt(schedule, 'prometheus-nan', now)?.detail === 'nan' ? 'nan' : 'none';
+      // through Prometheus every metrics fault is at the scrape target; none at the agent's source
+      const agentFault: MetricsFault = 'none';
       const ticks: ReplicaTick[] = await Promise.all(
         replicas.map(async (r) => {
           const tk = await r.tick(clock.now(), r.name === leaderName ? armed : [], agentFault);
@@ -584,7 +583,7 @@ async function runOnce(
             'prometheus-down':
               'the Prometheus process is SIGKILLed, and started again on the same port and data dir',
             'prometheus-nan/nan':
-              "at the agent's metrics source, over the real adapter: no data 'nan' (a scrape target serving NaN makes Prometheus 2.42 answer histogram_quantile with the highest finite bucket bound, 10000 ms, not NaN)",
+              "the scrape target serves the application's series (requests, latency histogram, container CPU) as NaN",
             'prometheus-nan/stale':
               'the scrape target answers 503: its series end at once (no data), as staleness markers end them in a cluster',
           },

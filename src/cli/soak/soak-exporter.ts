@@ -9,11 +9,32 @@ import type { AddressInfo } from 'node:net';
  * staleness check all run in virtual time however fast the soak goes; a scrape of an unchanged
  * snapshot repeats the same samples, which Prometheus ignores.
  *
- * A fault of the target itself (`prometheus-nan/stale`): `unreachable` answers 503, so Prometheus
+ * Faults of the target itself: `unreachable` (`prometheus-nan/stale`) answers 503, so Prometheus
  * keeps its last samples, which age until the adapter calls them stale (samples with explicit
- * timestamps get no staleness markers).
+ * timestamps get no staleness markers); `nan` (`prometheus-nan/nan`) serves the application's own
+ * series — request counters, latency histograms, container CPU — as NaN, as a broken
+ * instrumentation library would, while kube-state-metrics and Flux series stay real.
  */
-export type ExporterMode = 'up' | 'unreachable';
+export type ExporterMode = 'up' | 'unreachable' | 'nan';
+
+/** the application-side series that `nan` mode breaks (metric name prefixes) */
+const NAN_SERIES = [
+  'http_requests_total',
+  'http_request_duration_seconds',
+  'container_cpu_usage_seconds_total',
+];
+
+/** Replaces the value of every sample of the application's series with NaN. */
+export function nanExposition(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#') || !NAN_SERIES.some((n) => line.startsWith(n))) return line;
+      const end = line.lastIndexOf(' ');
+      return end < 0 ? line : `${line.slice(0, end)} NaN`;
+    })
+    .join('\n');
+}
 
 export interface SoakExporter {
   /** host:port for Prometheus' static_configs */
@@ -42,7 +63,7 @@ export async function startSoakExporter(): Promise<SoakExporter> {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(stampExposition(text, at));
+    res.end(stampExposition(exporter.mode === 'nan' ? nanExposition(text) : text, at));
   });
   await new Promise<void>((resolve, reject) => {
     server!.once('error', reject);

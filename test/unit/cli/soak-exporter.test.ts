@@ -1,5 +1,5 @@
 import { shiftedTimeMetrics } from '../../../src/cli/soak/shifted-time-metrics';
-import { startSoakExporter, stampExposition } from '../../../src/cli/soak/soak-exporter';
+import { nanExposition, startSoakExporter, stampExposition } from '../../../src/cli/soak/soak-exporter';
 import type { MetricsReading, MetricsSource } from '../../../src/core/ports';
 import { noData, value } from '../../../src/core/sample';
 
@@ -20,6 +20,29 @@ describe('soak exporter', () => {
       'gotk_resource_info{customresource_kind="Kustomization",revision="main@sha1:abc def"} 1 1700000000123',
       '',
     ]);
+  });
+
+  it('nan mode breaks only the application series: requests, latency buckets, container CPU', () => {
+    const text = [
+      '# TYPE http_requests_total counter',
+      'http_requests_total{app="web",code="200"} 1200',
+      'http_request_duration_seconds_bucket{app="web",le="0.1"} 1100',
+      'container_cpu_usage_seconds_total{pod="web-1"} 35.5',
+      'kube_deployment_spec_replicas{deployment="web"} 4',
+      'gotk_resource_info{name="apps",revision="main@sha1:abc"} 1',
+      '',
+    ].join('\n');
+    expect(nanExposition(text)).toBe(
+      [
+        '# TYPE http_requests_total counter',
+        'http_requests_total{app="web",code="200"} NaN',
+        'http_request_duration_seconds_bucket{app="web",le="0.1"} NaN',
+        'container_cpu_usage_seconds_total{pod="web-1"} NaN',
+        'kube_deployment_spec_replicas{deployment="web"} 4',
+        'gotk_resource_info{name="apps",revision="main@sha1:abc"} 1',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('serves the published snapshot over HTTP; unreachable answers 503', async () => {
