@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MaestroError } from '../../core/errors';
 import type { MetricsReading, TargetRef } from '../../core/ports';
 import { findPackageRoot } from '../wiring/template-files';
-import type { AgentMetricsWiring, ArmedKill, FromAgent, ToAgent } from './agent-protocol';
+import type { AgentInit, ArmedKill, FromAgent, ToAgent } from './agent-protocol';
 import type { KillPoint, KillScope } from './fault-schedule';
 import type { MetricsFault } from './faulty-metrics';
 
@@ -21,13 +21,8 @@ export type ReplicaTick =
   /** the process died by itself (or did not answer within the tick timeout) */
   | { readonly kind: 'exited'; readonly detail: string };
 
-export interface AgentReplicaOptions {
-  readonly name: string;
-  readonly dir: string;
-  readonly repoUrl: string;
-  readonly leaseMs: number;
-  readonly nowMs: number;
-  readonly metrics: AgentMetricsWiring;
+/** the child's init message (name, disk, repo, lease, clock, metrics wiring) plus the soak's side */
+export interface AgentReplicaOptions extends Omit<AgentInit, 'type'> {
   /** answers the agent's metrics reads when `metrics.kind` is `soak` */
   readonly read: (target: TargetRef, nowMs: number) => Promise<MetricsReading>;
   readonly onDecision: (id: string, atMs: number, summary: string) => void;
