@@ -7,6 +7,7 @@ import { startAgent, type RunningAgent } from '../../src/cli/wiring/start-agent'
 import { yamlTargetManifests } from '../../src/cli/wiring/target-manifests';
 import { configSchema } from '../../src/config/schema';
 import { createRedactor } from '../../src/core/redact';
+import type { LeadershipView } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import type { TestGitServer } from './git-server';
 
@@ -100,3 +101,26 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The agent's leadership as `/api/status` reports it (viewer token). */
+export async function leadership(agent: RunningAgent): Promise<LeadershipView> {
+  const r = await fetch(`${agent.server.url}/api/status`, { headers: bearer(RUN_VIEWER_TOKEN) });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { ha: LeadershipView }).ha;
+}
+
+/** Flagger's confirm-promotion gate call for the template's `checkout` canary. */
+export const gateCall = (agent: RunningAgent) =>
+  fetch(`${agent.server.url}/gate/confirm-promotion`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'checkout', namespace: 'shop', checksum: 'abc123', phase: 'Progressing' }),
+  });
+
+/** A person's replicas override of the template's `web` target (operator token). */
+export const overrideReplicas = (agent: RunningAgent, replicas: number, reason: string) =>
+  fetch(`${agent.server.url}/api/targets/web/override`, {
+    method: 'POST',
+    headers: bearer(RUN_OPERATOR_TOKEN),
+    body: JSON.stringify({ action: 'replicas', replicas, reason }),
+  });

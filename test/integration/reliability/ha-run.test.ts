@@ -2,13 +2,14 @@ import type { RunningAgent } from '../../../src/cli/wiring/start-agent';
 import { loadTemplateFiles } from '../../../src/cli/wiring/template-files';
 import { parseLease } from '../../../src/loop/leader-election';
 import { DEFAULT_LEASE_FILE } from '../../../src/loop/leader-git-lease';
-import type { LeadershipView } from '../../../src/server/app';
 import { startGitServer, type TestGitServer } from '../../support/git-server';
 import {
-  RUN_OPERATOR_TOKEN,
   RUN_VIEWER_TOKEN,
   bearer,
   eventually,
+  gateCall,
+  leadership,
+  overrideReplicas,
   startRunAgent,
 } from '../../support/run-agent';
 import { serverHistory } from './agent-evidence';
@@ -35,25 +36,7 @@ afterAll(async () => {
   await git.stop();
 });
 
-async function status(agent: RunningAgent): Promise<{ ha: LeadershipView; cycles: number }> {
-  const r = await fetch(`${agent.server.url}/api/status`, { headers: bearer(RUN_VIEWER_TOKEN) });
-  expect(r.status).toBe(200);
-  return (await r.json()) as { ha: LeadershipView; cycles: number };
-}
-
-const gateCall = (agent: RunningAgent) =>
-  fetch(`${agent.server.url}/gate/confirm-promotion`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'checkout', namespace: 'shop', checksum: 'abc123', phase: 'Progressing' }),
-  });
-
-const override = (agent: RunningAgent, replicas: number) =>
-  fetch(`${agent.server.url}/api/targets/web/override`, {
-    method: 'POST',
-    headers: bearer(RUN_OPERATOR_TOKEN),
-    body: JSON.stringify({ action: 'replicas', replicas, reason: 'ha test' }),
-  });
+const override = (agent: RunningAgent, replicas: number) => overrideReplicas(agent, replicas, 'ha test');
 
 describe('maestro run with ha.enabled: two replicas, one repo', () => {
   test('exactly one leads and commits; the follower fails closed; stopping the leader hands over', async () => {
@@ -65,7 +48,7 @@ describe('maestro run with ha.enabled: two replicas, one repo', () => {
 
     // both read the lease; exactly one holds it, the other names it as the holder
     const views = await eventually('both replicas to read the lease', 20_000, async () => {
-      const v = await Promise.all(agents.map(async (x) => (await status(x)).ha));
+      const v = await Promise.all(agents.map(async (x) => await leadership(x)));
       return v.every((s) => s.leader || s.holder !== undefined) ? v : undefined;
     });
     expect(views.filter((v) => v.leader)).toHaveLength(1);
@@ -118,7 +101,7 @@ describe('maestro run with ha.enabled: two replicas, one repo', () => {
     await leader.stop();
     running.delete(leader);
     const taken = await eventually('the follower to take over', 4 * LEASE_SECONDS * 1000, async () => {
-      const s = (await status(follower)).ha;
+      const s = await leadership(follower);
       return s.leader ? s : undefined;
     });
     expect(taken.identity).toBe(followerView.identity);

@@ -19,13 +19,12 @@ import { createRng } from '../../../../src/sim/rng';
 import type { RunningAgent } from '../../../../src/cli/wiring/start-agent';
 import { loadTemplateFiles } from '../../../../src/cli/wiring/template-files';
 import { DEFAULT_LEASE_FILE } from '../../../../src/loop/leader-git-lease';
-import type { LeadershipView } from '../../../../src/server/app';
 import { startGitServer, type TestGitServer } from '../../../support/git-server';
 import {
-  RUN_OPERATOR_TOKEN,
-  RUN_VIEWER_TOKEN,
-  bearer,
   eventually,
+  gateCall,
+  leadership,
+  overrideReplicas,
   startRunAgent,
 } from '../../../support/run-agent';
 import {
@@ -453,25 +452,8 @@ const haConfig = (identity: string) => ({
   },
 });
 
-async function agentStatus(agent: RunningAgent): Promise<LeadershipView> {
-  const r = await fetch(`${agent.server.url}/api/status`, { headers: bearer(RUN_VIEWER_TOKEN) });
-  expect(r.status).toBe(200);
-  return ((await r.json()) as { ha: LeadershipView }).ha;
-}
-
-const gateCall = (agent: RunningAgent) =>
-  fetch(`${agent.server.url}/gate/confirm-promotion`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'checkout', namespace: 'shop', checksum: 'abc123', phase: 'Progressing' }),
-  });
-
 const override = (agent: RunningAgent, replicas: number) =>
-  fetch(`${agent.server.url}/api/targets/web/override`, {
-    method: 'POST',
-    headers: bearer(RUN_OPERATOR_TOKEN),
-    body: JSON.stringify({ action: 'replicas', replicas, reason: 'kubernetes ha test' }),
-  });
+  overrideReplicas(agent, replicas, 'kubernetes ha test');
 
 const leaseSpec = () => k8s.lease(STANDIN_NAMESPACE, LEASE_NAME)?.spec as Record<string, unknown> | undefined;
 
@@ -497,7 +479,7 @@ describe('maestro run with ha.elector kubernetes: two replicas, one Lease', () =
     expect(a.electorDescription).toBe(`the Kubernetes Lease ${STANDIN_NAMESPACE}/${LEASE_NAME}`);
 
     const views = await eventually('both replicas to read the Lease', 20_000, async () => {
-      const v = await Promise.all(agents.map(agentStatus));
+      const v = await Promise.all(agents.map(leadership));
       return v.every((s) => s.leader || s.holder !== undefined) ? v : undefined;
     });
     expect(views.filter((v) => v.leader)).toHaveLength(1);
@@ -547,7 +529,7 @@ describe('maestro run with ha.elector kubernetes: two replicas, one Lease', () =
     );
     const releasedAt = Date.now();
     const taken = await eventually('the follower to take over', 10_000, async () => {
-      const s = await agentStatus(follower);
+      const s = await leadership(follower);
       return s.leader ? s : undefined;
     });
     // well inside the 3 s lease: a release, not an expiry (retry 0.25 s with jitter, plus a cycle)
