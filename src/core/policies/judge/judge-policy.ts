@@ -4,7 +4,6 @@ import type { Policy, PolicyContext } from '../../policy';
 import type { CanarySchedule } from '../canary-schedule';
 import { canaryTick } from '../flagger/flagger-policy';
 import { judgeCanary, type JudgeConfig, type JudgeResult } from './judge';
-import { rankTestCanReject } from './mann-whitney';
 
 /**
  * The default canary judge configuration: error rate is critical (an increase fails the canary),
@@ -55,24 +54,6 @@ export function judgeCanaryObservation(
   return { ...judgeCanary(config, points(c.canary), points(c.primary)), mode: 'points' };
 }
 
-/** The metrics with data on both sides whose sample sizes cannot reach the judge's confidence. */
-function undersampled(c: CanaryObservation, config: JudgeConfig): string[] {
-  if (!c.samples) return [];
-  const finite = (v: readonly number[] | undefined) => (v ?? []).filter((x) => Number.isFinite(x)).length;
-  const samples = c.samples as {
-    readonly canary: Readonly<Record<string, readonly number[] | undefined>>;
-    readonly primary: Readonly<Record<string, readonly number[] | undefined>>;
-  };
-  const out: string[] = [];
-  for (const m of config.metrics) {
-    const n = finite(samples.canary[m.name]);
-    const k = finite(samples.primary[m.name]);
-    if (n > 0 && k > 0 && !rankTestCanReject(n, k, config.confLevel ?? 0.98))
-      out.push(`${m.name} ${n} vs ${k}`);
-  }
-  return out;
-}
-
 /**
  * The `judge` policy: Flagger's schedule (weights, threshold, promotion at maxWeight) with the
  * Kayenta-style judge as the analysis: Pass → advance/promote, Marginal → hold (no failed check),
@@ -105,18 +86,6 @@ export function createJudgePolicy(
         }
         if (r.verdict === 'Fail') return { pass: false, rollback: true, reasons };
         if (r.verdict === 'Marginal') return { pass: false, holdOnly: true, reasons };
-        // a Pass from readings too few for the rank test to ever reject (e.g. 3 against 3 at 98 %)
-        // says nothing: hold, without a failed check, until enough samples accumulate
-        const thin = undersampled(c, config);
-        if (thin.length > 0) {
-          return {
-            pass: false,
-            holdOnly: true,
-            reasons: [
-              `judge (samples): too few readings to test at ${(100 * (config.confLevel ?? 0.98)).toFixed(0)} % (${thin.join(', ')}); holding until more samples arrive`,
-            ],
-          };
-        }
         return { pass: true, reasons };
       });
     },

@@ -190,17 +190,3 @@ export function mannWhitneyU(
   const upper = root(-zq, x, y);
   return { w, z, pValue, confidenceInterval: [lower, upper], estimate: hodgesLehmann(x, y) };
 }
-
-/**
- * Whether a two-sided rank test of `n` against `m` readings can reject "no difference" at
- * `confLevel` at all: the p-value of complete separation (every reading of one side above every
- * reading of the other, the strongest evidence these sizes can carry) must be ≤ 1 − confLevel.
- * With the normal approximation and continuity correction used here, 98 % needs 5 against 5
- * (3 against 3 gives p ≈ 0.08, 4 against 4 p ≈ 0.03); below that a "Pass" is no evidence.
- */
-export function rankTestCanReject(n: number, m: number, confLevel = 0.95): boolean {
-  if (n < 1 || m < 1) return false;
-  const y = Array.from({ length: m }, (_, i) => i);
-  const x = Array.from({ length: n }, (_, i) => m + i);
-  return mannWhitneyU(x, y, confLevel).pValue <= 1 - confLevel;
-}
