@@ -11,6 +11,7 @@ import { ControlLoop } from '../../../src/loop/control-loop';
 import { parseLease } from '../../../src/loop/leader-election';
 import { LeaderGatedLoop } from '../../../src/loop/leader-gated-loop';
 import { DEFAULT_LEASE_FILE, GitLeaseElector, fencedRepo } from '../../../src/loop/leader-git-lease';
+import { createRng } from '../../../src/sim/rng';
 import { FakeMetrics, ManualClock, fixedPolicy } from '../../support/loop-doubles';
 import { nonFastForwardUpdates, startGitServer, type TestGitServer } from '../../support/git-server';
 import { decisionCounts, replicasAt, serverHistory, staleDeltas } from './agent-evidence';
@@ -47,18 +48,6 @@ const config = configSchema.parse({
 });
 const web = loopTarget(config.targets[0]!, '', 120);
 
-/** mulberry32: a seeded [0, 1) source so a failing schedule can be replayed */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let git: TestGitServer;
 beforeAll(async () => {
   git = await startGitServer({ files });
@@ -68,7 +57,9 @@ afterAll(() => git.stop());
 describe('two agent replicas, one repo', () => {
   test(`${ROUNDS * 2} agent cycles: no decision applied twice, no delta on a stale read, only the lease holder commits`, async () => {
     const clock = new ManualClock(Date.now());
-    const random = seeded(10);
+    // the simulator's seeded source, so a failing schedule can be replayed
+    const rng = createRng(10);
+    const random = () => rng.next();
     const metrics = new FakeMetrics();
     let direction = 1;
     let act = true;
