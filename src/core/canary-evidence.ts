@@ -18,6 +18,15 @@ import type { CanaryStepSeries } from './observation';
  *   the SLO (p95 ≤ slo.p95Ms and error rate ≤ slo.errorRate): H1 canary rate = primary rate + δ,
  *   H0 equal rates, the primary rate profiled out under each (its MLE given the hypothesis), δ =
  *   ERROR_DELTA_OF_SLO × slo.errorRate (0.15 % for a 1 % SLO).
+ * - errors vs primary, always valid: a mixture sequential probability ratio test (mSPRT; Robbins
+ *   1970, Johari et al. 2017 "Always valid inference") of the same steps. Given the errors of a step,
+ *   each error came from the canary with probability π = nc/(nc + np) when both versions fail at the
+ *   same rate (H0), and πr = r·nc/(r·nc + np) when the canary fails r times as often; the statistic is
+ *   the log of the likelihood ratio averaged over r ∈ ERROR_RATIO_MIXTURE. Under H0 that ratio is a
+ *   nonnegative martingale, so by Ville's inequality a good release crosses log(1/α) with probability
+ *   at most α at ANY point of the analysis, however often it is looked at. The GLR above has no such
+ *   bound (its maximum over repeated looks drifts up), so it serves as a feature and for acceptance,
+ *   and this one decides rollbacks (src/core/policies/canary-evidence-gate.ts).
  * - errors vs SLO: Poisson SPRT of the canary's own errors over every step, H0 rate = ½ × SLO,
  *   H1 rate = 1.5 × SLO: catches a canary failing loudly while the primary is no reference.
  * - latency: per step x = ln(canary p95 / primary p95), Gaussian with σ = LATENCY_SIGMA per step,
@@ -37,6 +46,8 @@ export const LATENCY_EFFECT = Math.log(1.1);
 /** per-step standard deviation of ln(p95 ratio) assumed by the latency LLRs */
 export const LATENCY_SIGMA = 0.04;
 export const LLR_STEP_CAP = 10;
+/** error-rate ratios (canary / primary) the always-valid test mixes, equal weights */
+export const ERROR_RATIO_MIXTURE: readonly number[] = Object.freeze([1.5, 2, 3, 5, 10]);
 /** steps whose request counts differ by at most this fraction compare latency both ways */
 export const BALANCE_TOLERANCE = 0.2;
 
@@ -49,6 +60,8 @@ export interface EvidenceSlo {
 
 export interface CanaryEvidence {
   readonly errorVsPrimary: number;
+  /** log mixture likelihood ratio of "canary errors r× the primary's" vs equal (always valid) */
+  readonly errorVsPrimaryAlwaysValid: number;
   readonly errorVsSlo: number;
   readonly latencyBalanced: number;
   readonly latencyLighter: number;
@@ -84,6 +97,24 @@ export function errorGlr(nc: number, ec: number, np: number, ep: number, delta: 
   return l1 - l0;
 }
 
+/**
+ * Per-ratio log likelihood ratios of one step's errors, given their split between the versions
+ * (conditional binomial: the common error rate drops out, so H0 is a single hypothesis).
+ */
+function addRatioLlrs(acc: number[], nc: number, ec: number, np: number, ep: number): void {
+  const pi0 = nc / (nc + np);
+  ERROR_RATIO_MIXTURE.forEach((r, k) => {
+    const pi1 = (r * nc) / (r * nc + np);
+    acc[k]! += ec * Math.log(pi1 / pi0) + ep * Math.log((1 - pi1) / (1 - pi0));
+  });
+}
+
+/** log of the mean of exp(l) over the mixture components, computed without overflow */
+function logMeanExp(l: readonly number[]): number {
+  const m = Math.max(...l);
+  return m + Math.log(l.reduce((s, x) => s + Math.exp(x - m), 0) / l.length);
+}
+
 function gaussianLlr(x: number, mean0: number, mean1: number, sigma: number): number {
   const v = ((x - mean0) ** 2 - (x - mean1) ** 2) / (2 * sigma * sigma);
   return Math.max(-LLR_STEP_CAP, Math.min(LLR_STEP_CAP, v));
@@ -114,6 +145,7 @@ export function canaryEvidence(s: CanaryStepSeries, slo: EvidenceSlo): CanaryEvi
   let ec = 0;
   let np = 0;
   let ep = 0;
+  const ratioLlrs = ERROR_RATIO_MIXTURE.map(() => 0);
   for (let i = 0; i < n; i++) {
     const cReq = s.canary.requests[i]!;
     const pReq = s.primary.requests[i]!;
@@ -135,6 +167,7 @@ export function canaryEvidence(s: CanaryStepSeries, slo: EvidenceSlo): CanaryEvi
     if (!finite(pReq) || !finite(pErr) || pReq <= 0 || !finite(pP95)) continue;
     if (pP95 > slo.sloP95Ms || pErr / pReq > sloErr) continue;
     referenceSteps++;
+    addRatioLlrs(ratioLlrs, cReq, cErr, pReq, pErr);
     nc += cReq;
     ec += cErr;
     np += pReq;
@@ -150,6 +183,7 @@ export function canaryEvidence(s: CanaryStepSeries, slo: EvidenceSlo): CanaryEvi
   }
   return {
     errorVsPrimary: errorGlr(nc, ec, np, ep, ERROR_DELTA_OF_SLO * sloErr),
+    errorVsPrimaryAlwaysValid: logMeanExp(ratioLlrs),
     errorVsSlo,
     latencyBalanced,
     latencyLighter,

@@ -6,6 +6,7 @@ import {
   LLR_STEP_CAP,
 } from '../../../src/core/canary-evidence';
 import type { CanaryStepSeries } from '../../../src/core/observation';
+import { createRng } from '../../../src/sim/rng';
 
 const slo = { sloP95Ms: 250, sloErrorRate: 0.01 };
 
@@ -110,5 +111,62 @@ describe('canaryEvidence', () => {
     const e = canaryEvidence(s, slo);
     expect(e.canaryRequests).toBe(3000);
     expect(e.referenceSteps).toBe(1);
+  });
+});
+
+describe('errorVsPrimaryAlwaysValid (mixture SPRT over error-rate ratios)', () => {
+  it('no evidence of a regression from equal error counts; strong evidence from 3× the errors', () => {
+    const equal = canaryEvidence(
+      steps(4, { req: 6000, err: 6, p95: 150 }, { req: 6000, err: 6, p95: 150 }),
+      slo,
+    );
+    expect(equal.errorVsPrimaryAlwaysValid).toBeLessThan(0);
+    const tripled = canaryEvidence(
+      steps(4, { req: 6000, err: 18, p95: 150 }, { req: 6000, err: 6, p95: 150 }),
+      slo,
+    );
+    expect(tripled.errorVsPrimaryAlwaysValid).toBeGreaterThan(Math.log(5000));
+    // only a healthy primary is a reference
+    const overloaded = canaryEvidence(
+      steps(2, { req: 2000, err: 160, p95: 150 }, { req: 8000, err: 2400, p95: 10_000 }),
+      slo,
+    );
+    expect(overloaded.errorVsPrimaryAlwaysValid).toBe(0);
+  });
+
+  it('is always valid: equal-rate releases cross log(1/α) at any of many looks in at most ~α of runs', () => {
+    // Ville's inequality: P(sup_t LR_t ≥ 1/α) ≤ α under H0, however often one looks.
+    const rng = createRng('always-valid');
+    const runs = 500;
+    const alpha = 0.05;
+    let mixtureCrossed = 0;
+    let regressionCrossed = 0;
+    const maxOverLooks = (canaryRate: number): number => {
+      const s: CanaryStepSeries = {
+        stepSeconds: 20,
+        canary: { requests: [], errors: [], p95LatencyMs: [] },
+        primary: { requests: [], errors: [], p95LatencyMs: [] },
+      };
+      let max = -Infinity;
+      for (let look = 0; look < 20; look++) {
+        const nc = 1000 + Math.floor(3000 * rng.next());
+        const np = 3000;
+        (s.canary.requests as number[]).push(nc);
+        (s.canary.errors as number[]).push(rng.poisson(nc * canaryRate));
+        (s.canary.p95LatencyMs as number[]).push(150);
+        (s.primary.requests as number[]).push(np);
+        (s.primary.errors as number[]).push(rng.poisson(np * 0.001));
+        (s.primary.p95LatencyMs as number[]).push(150);
+        max = Math.max(max, canaryEvidence(s, slo).errorVsPrimaryAlwaysValid);
+      }
+      return max;
+    };
+    for (let run = 0; run < runs; run++) {
+      if (maxOverLooks(0.001) >= Math.log(1 / alpha)) mixtureCrossed++;
+      if (maxOverLooks(0.003) >= Math.log(1 / alpha)) regressionCrossed++;
+    }
+    expect(mixtureCrossed / runs).toBeLessThanOrEqual(alpha);
+    // and it has power: a canary failing 3× as often crosses in most runs
+    expect(regressionCrossed / runs).toBeGreaterThan(0.8);
   });
 });
