@@ -1,4 +1,11 @@
 import { encodeFeatures, featureCard } from '../core/features';
+import {
+  DEFAULT_CANARY_EVIDENCE_GATE,
+  gateCanaryVerb,
+  observedCanaryEvidence,
+  type CanaryEvidenceGate,
+} from '../core/policies/canary-evidence-gate';
+import { valueOf } from '../core/sample';
 import { CANARY_ACTIONS, CanaryEnv, drawRelease } from '../sim/env/canary-env';
 import { DEFAULT_CANARY_WEIGHTS, type CanaryRewardWeights } from '../sim/reward';
 import { createRng } from '../sim/rng';
@@ -47,7 +54,16 @@ export const TRAINING_CANARY_WEIGHTS: CanaryRewardWeights = Object.freeze({
   undecided: 10,
 });
 
+/**
+ * The evidence gate the canary model is trained inside and shipped with (its card's
+ * `evidenceGate`): the env applies it to every action before the controller sees it, exactly as the
+ * agent does (src/core/policies/onnx-fallback.ts), so the policy learns timing within the gate.
+ */
+export const CANARY_MODEL_GATE: CanaryEvidenceGate = DEFAULT_CANARY_EVIDENCE_GATE;
+
 export interface CanaryTrainingOptions {
+  /** default CANARY_MODEL_GATE; null trains without a gate */
+  readonly gate?: CanaryEvidenceGate | null;
   readonly badProbability?: number;
   readonly maxSteps?: number;
   readonly weights?: CanaryRewardWeights;
@@ -82,8 +98,23 @@ export class CanaryTrainingEnv implements TrainingEnv {
   }
 
   async step(action: number): Promise<TrainingStep> {
-    const r = await this.env!.step(action);
+    const r = await this.env!.step(this.gated(action));
     return { obs: this.observe(), reward: r.reward, terminated: r.terminated, truncated: r.truncated };
+  }
+
+  /** The action index after the evidence gate (the same function the agent applies). */
+  private gated(action: number): number {
+    const gate = this.o.gate === undefined ? CANARY_MODEL_GATE : this.o.gate;
+    const verb = CANARY_ACTIONS[action];
+    if (!gate || verb === undefined) return action;
+    const core = this.env!.toCoreObservation();
+    const g = gateCanaryVerb(
+      verb,
+      observedCanaryEvidence(core, CanaryTrainingEnv.ctx),
+      { weight: valueOf(core.canary?.weight), maxWeight: core.declared.maxWeight },
+      gate,
+    );
+    return CANARY_ACTIONS.indexOf(g.verb);
   }
 
   private observe(): Float64Array {

@@ -7,7 +7,12 @@ import {
   REFERENCE_SERVICE,
   TRAINING_AUTOSCALE_WEIGHTS,
 } from './autoscale-training-env';
-import { CANARY_MODEL_ANALYSIS, CanaryTrainingEnv, TRAINING_CANARY_WEIGHTS } from './canary-training-env';
+import {
+  CANARY_MODEL_ANALYSIS,
+  CANARY_MODEL_GATE,
+  CanaryTrainingEnv,
+  TRAINING_CANARY_WEIGHTS,
+} from './canary-training-env';
 import { exportActorCriticOnnx } from './onnx-export';
 import {
   DEFAULT_PPO,
@@ -243,6 +248,7 @@ export async function trainPolicy(
           ? 'src/sim/reward.ts autoscaleReward: −(slo·sloPenalty + cost·replicas/maxReplicas + churn·|delta|/4); actions: src/core/policies/target-utilization.ts'
           : 'src/sim/reward.ts canaryReward: −time per tick, −errors × canary error share, ±outcome',
     },
+    ...(req.kind === 'canary' ? { evidenceGate: { ...CANARY_MODEL_GATE } } : {}),
     evaluation: {},
   };
   return { model, bytes, sha256, card };

@@ -59,6 +59,18 @@ export const modelCardSchema = z.object({
     environment: z.record(z.string(), z.unknown()).optional(),
     reward: z.string().optional(),
   }),
+  /**
+   * Canary models: the evidence gate the model was trained inside and must run inside
+   * (src/core/policies/canary-evidence-gate.ts); promote/rollback stand only with the evidence.
+   */
+  evidenceGate: z
+    .object({
+      rollbackMinLlr: z.number().positive(),
+      promoteMaxLlr: z.number().max(0),
+      promoteMinBalancedSteps: z.number().int().nonnegative(),
+    })
+    .strict()
+    .optional(),
   evaluation: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -50,6 +50,7 @@ export function onnxPolicyFromModel(model: LoadedModel, o: OnnxPolicyOptions): P
     now: o.now,
     ...(o.minConfidence !== undefined ? { minConfidence: o.minConfidence } : {}),
     ...(o.latencyBudgetMs !== undefined ? { latencyBudgetMs: o.latencyBudgetMs } : {}),
+    ...(model.card.evidenceGate ? { canaryGate: model.card.evidenceGate } : {}),
   });
 }
 

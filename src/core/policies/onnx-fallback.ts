@@ -4,6 +4,8 @@ import { encodeFeatures, featureSetFor, type FeatureSet } from '../features';
 import type { Observation } from '../observation';
 import type { Policy, PolicyContext } from '../policy';
 import type { ModelRunner } from '../ports';
+import { valueOf } from '../sample';
+import { gateCanaryVerb, observedCanaryEvidence, type CanaryEvidenceGate } from './canary-evidence-gate';
 import { rememberCapacity, resolveModelAction, type ModelAction } from './target-utilization';
 
 /**
@@ -19,6 +21,11 @@ import { rememberCapacity, resolveModelAction, type ModelAction } from './target
  *
  * The baseline runs on every call (it is cheap and pure) so that its memory, e.g. the HPA's
  * scale-down window, is current when it has to take over.
+ *
+ * A canary card may carry an evidence gate (src/core/policies/canary-evidence-gate.ts): then a
+ * promote or rollback this policy outputs — the model's or, while the model is loaded, its
+ * fallback's — stands only when the run's sequential evidence supports it; otherwise the closest
+ * safe verb is output and the explanation says why.
  */
 export interface ModelPolicyOptions {
   /** e.g. `onnx:policies/autoscale.onnx` */
@@ -41,6 +48,34 @@ export interface ModelPolicyOptions {
   readonly minConfidence?: number;
   /** default 50 ms (config `targets[].latencyBudgetMs`) */
   readonly latencyBudgetMs?: number;
+  /** the card's evidence gate for promote/rollback (canary models) */
+  readonly canaryGate?: CanaryEvidenceGate;
+}
+
+/** Applies the evidence gate to a canary verb the policy is about to output. */
+function gated(
+  out: PolicyOutput,
+  observation: Observation,
+  context: PolicyContext,
+  gate: CanaryEvidenceGate | undefined,
+): PolicyOutput {
+  if (!gate || out.action.type !== 'canary') return out;
+  const g = gateCanaryVerb(
+    out.action.verb,
+    observedCanaryEvidence(observation, context),
+    { weight: valueOf(observation.canary?.weight), maxWeight: observation.declared?.maxWeight },
+    gate,
+  );
+  if (!g.refused) return out;
+  const action: Action = { ...out.action, verb: g.verb };
+  return {
+    ...out,
+    action,
+    explanation: [
+      ...out.explanation,
+      `evidence gate: ${g.refused.verb} refused (${g.refused.reason}); ${g.verb} instead`,
+    ],
+  };
 }
 
 interface ModelPolicyState {
@@ -86,6 +121,7 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
   return {
     name: o.name,
     async decide(observation: Observation, context: PolicyContext): Promise<PolicyOutput> {
+      const gate = (out: PolicyOutput) => gated(out, observation, context, o.canaryGate);
       const prev = (context.state ?? {}) as ModelPolicyState;
       const base = await o.fallback.decide(observation, { ...context, state: prev.fallback });
       const state: ModelPolicyState = o.modelActions
@@ -140,7 +176,7 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
         const action = o.actions[verdict.index];
         if (action) {
           const ref: PolicyRef = { name: o.name, ...(modelHash ? { modelHash } : {}) };
-          return {
+          return gate({
             action,
             confidence: verdict.confidence,
             explanation: [
@@ -148,7 +184,7 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
             ],
             state,
             ref,
-          };
+          });
         }
         verdict = {
           kind: 'fallback',
@@ -160,7 +196,7 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
         ...(modelHash ? { modelHash } : {}),
         fallback: { from: o.name, reason: verdict.reason },
       };
-      return {
+      const fallbackOut: PolicyOutput = {
         ...base,
         ...(verdict.confidence !== undefined ? { confidence: verdict.confidence } : {}),
         explanation: [
@@ -170,6 +206,8 @@ export function createModelPolicy(o: ModelPolicyOptions): Policy {
         state,
         ref,
       };
+      // the gate guards the fallback too while the model (and so its card's gate) is loaded
+      return 'error' in loaded ? fallbackOut : gate(fallbackOut);
     },
   };
 }

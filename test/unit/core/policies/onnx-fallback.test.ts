@@ -1,10 +1,13 @@
 import type { Action } from '../../../../src/core/action';
+import { DEFAULT_CANARY_EVIDENCE_GATE } from '../../../../src/core/policies/canary-evidence-gate';
 import { createModelPolicy, judgeModelAnswer } from '../../../../src/core/policies/onnx-fallback';
 import { createPolicy } from '../../../../src/core/policies/policy-registry';
+import type { Policy } from '../../../../src/core/policy';
 import type { ModelRunner } from '../../../../src/core/ports';
 import { rememberCapacity, resolveModelAction } from '../../../../src/core/policies/target-utilization';
 import { noData } from '../../../../src/core/sample';
 import { AutoscaleEnv } from '../../../../src/sim/env/autoscale-env';
+import { CanaryEnv } from '../../../../src/sim/env/canary-env';
 
 const actions: Action[] = [{ type: 'replicas', delta: -1 }, { type: 'hold' }, { type: 'replicas', delta: 2 }];
 
@@ -158,5 +161,85 @@ describe('createModelPolicy with observation-dependent (target-utilisation) acti
     expect(out.ref?.fallback?.reason).toBe(
       'no data for cpuUtilization, readyReplicas or the declared replicas',
     );
+  });
+});
+
+describe('createModelPolicy with a canary evidence gate', () => {
+  const verbs: Action[] = (['advance', 'hold', 'promote', 'rollback'] as const).map((verb) => ({
+    type: 'canary',
+    verb,
+  }));
+  const canaryRunner = (probs: number[]): ModelRunner => ({
+    inputLength: 46,
+    actionCount: 4,
+    modelHash: 'c'.repeat(64),
+    run: () => Promise.resolve({ probs: Float32Array.from(probs) }),
+  });
+  /** a good release after its first 25 % step: weak evidence either way */
+  async function goodAt25() {
+    const e = new CanaryEnv({
+      intervalSeconds: 20,
+      stepWeight: 25,
+      maxWeight: 50,
+      release: () => ({ errorRateDelta: 0, latencyMultiplier: 1 }),
+    });
+    await e.reset({ seed: 1 });
+    for (let i = 0; i < 2; i++) await e.step(0);
+    const o = e.toCoreObservation();
+    expect(o.canary?.weight).toMatchObject({ value: 25 });
+    return o;
+  }
+  const promoter: Policy = {
+    name: 'always-promote',
+    decide: () =>
+      Promise.resolve({
+        action: { type: 'canary', verb: 'promote' },
+        explanation: ['promote'],
+      }),
+  };
+  const gated = {
+    name: 'onnx:canary.onnx',
+    featureSet: 'canary' as const,
+    actions: verbs,
+    fallback: promoter,
+    now: () => 0,
+    canaryGate: DEFAULT_CANARY_EVIDENCE_GATE,
+  };
+
+  it("the model's rollback on weak evidence holds, and the explanation says why", async () => {
+    const o = await goodAt25();
+    const p = createModelPolicy({
+      ...gated,
+      runner: () => Promise.resolve(canaryRunner([0, 0.05, 0.05, 0.9])),
+    });
+    const out = await p.decide(o, ctx);
+    expect(out.action).toEqual({ type: 'canary', verb: 'hold' });
+    expect(out.ref).toEqual({ name: 'onnx:canary.onnx', modelHash: 'c'.repeat(64) });
+    expect(out.explanation.at(-1)).toMatch(
+      /^evidence gate: rollback refused \(regression evidence -?\d+\.\d below 8\.5\); hold instead$/,
+    );
+    // without the gate the same answer rolls back
+    const { canaryGate: _unused, ...ungated } = gated;
+    const raw = await createModelPolicy({
+      ...ungated,
+      runner: () => Promise.resolve(canaryRunner([0, 0.05, 0.05, 0.9])),
+    }).decide(o, ctx);
+    expect(raw.action).toEqual({ type: 'canary', verb: 'rollback' });
+  });
+
+  it("guards the fallback's promote while the model is loaded, not when the model is missing", async () => {
+    const o = await goodAt25();
+    const unsure = await createModelPolicy({
+      ...gated,
+      runner: () => Promise.resolve(canaryRunner([0.3, 0.3, 0.2, 0.2])),
+    }).decide(o, ctx);
+    expect(unsure.ref?.fallback?.reason).toMatch(/^confidence 0\.30 below/);
+    // 25 % of the traffic: not balanced load yet, so the promote only takes the traffic step
+    expect(unsure.action).toEqual({ type: 'canary', verb: 'advance' });
+    const missing = await createModelPolicy({
+      ...gated,
+      runner: () => Promise.resolve({ error: 'file not found' }),
+    }).decide(o, ctx);
+    expect(missing.action).toEqual({ type: 'canary', verb: 'promote' });
   });
 });
