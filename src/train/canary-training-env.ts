@@ -24,10 +24,10 @@ import type { TrainingEnv, TrainingStep } from './ppo';
  * the simulator's release distribution (half bad; error regressions +0.2..10 %, latency ×1.1..3,
  * the small ones subtle).
  *
- * Reward (src/sim/reward.ts canaryReward, weights TRAINING_CANARY_WEIGHTS): −0.02 per tick, −5 × the
+ * Reward (src/sim/reward.ts canaryReward, weights TRAINING_CANARY_WEIGHTS): −0.05 per tick, −5 × the
  * canary's error share of traffic, −1 × weight/100 per tick of a bad release (bad-version requests,
  * latency regressions too), +1 for promoting a good / rolling back a bad release, −40 for promoting a
- * bad one, −50 for rolling back a good one, −10 for a release still undecided at the step limit.
+ * bad one, −30 for rolling back a good one, −30 for a release still undecided at the step limit.
  * Ticks where Flagger's own checks hold the weight cost only the tick, and a fault the agent could
  * not prevent is not penalised beyond it.
  */
@@ -43,15 +43,19 @@ export const CANARY_MODEL_ANALYSIS = Object.freeze({
  * rolling back a good one 1 → 50), the blast radius priced in and indecision priced out: the shipped
  * policy must make neither mistake, so a wrong answer has to cost more than many ticks of waiting
  * for evidence (with smaller weights the policy learned to roll back on 11:1 odds, two good releases
- * in a hundred); holding forever at 0 % must not be a safe haven either.
+ * in a hundred); holding forever must not be a safe haven either. Inside the evidence gate a hold is
+ * the only answer the gate never overrides, so indecision costs as much as a wrong rollback and
+ * every tick costs 0.05: with 10 and 0.02 the gated policy learned to sit at 25 % whenever the
+ * primary was overloaded (no reference, so no evidence) and left 37 of 200 validation releases
+ * undecided, instead of taking the 50 % step that relieves the primary and yields the evidence.
  */
 export const TRAINING_CANARY_WEIGHTS: CanaryRewardWeights = Object.freeze({
   ...DEFAULT_CANARY_WEIGHTS,
-  time: 0.02,
+  time: 0.05,
   wrongPromote: 40,
   wrongRollback: 30,
   badTraffic: 1,
-  undecided: 10,
+  undecided: 30,
 });
 
 /**
