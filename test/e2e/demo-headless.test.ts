@@ -11,8 +11,9 @@ import { PROMETHEUS, describeWithBinary } from '../support/external-binary';
 /**
  * `maestro demo --headless` end to end with a real Prometheus scraping the accelerated simulator:
  * it exits 0 and its summary shows the agent scaling through the demo's traffic spike and a canary
- * release that Flagger (the simulator) promoted through the agent's gates, with the agent's commits
- * in the repo's history. (The acceptance run is `--duration 10m --speed 20`; this one is shorter.)
+ * release that Flagger (the simulator) promoted through the agent's gates, the bad one rolled back,
+ * with the agent's commits in the repo's history. (The acceptance run is `--duration 10m --speed 20`;
+ * this one is shorter: 60 s at speed 40 reach past the bad release's rollback, ~1800 s virtual.)
  */
 const { describe: d } = describeWithBinary('Prometheus', PROMETHEUS);
 
@@ -38,7 +39,7 @@ d('maestro demo --headless', () => {
       'demo',
       '--headless',
       '--duration',
-      '45s',
+      '60s',
       '--speed',
       '40',
       '--seed',
@@ -56,11 +57,12 @@ d('maestro demo --headless', () => {
     expect(s.targets.web!.maxSpecReplicas).toBeGreaterThan(6);
     expect(s.decisions.byTarget.web!['hold']).toBeGreaterThan(0);
     expect(Object.keys(s.decisions.byTarget.web!).some((k) => k.startsWith('scale-up'))).toBe(true);
-    // ...and the first release went through the agent's analysis to a verdict. Not required to be
-    // Succeeded: on a loaded 2-core machine the judge rolls this good release back at 50 % in some
-    // runs (seen in about half the full-suite runs, never alone on a quiet machine; open issue)
+    // ...and the good first release was promoted through the agent's analysis (the judge), the bad
+    // second one rolled back
     expect(s.canary.releases[0]).toMatchObject({ atSeconds: 180, image: expect.stringContaining(':1.1.0') });
-    expect(s.canary.outcomes[0]).toMatch(/^(Succeeded|Failed) at \d+s$/);
+    expect(s.canary.outcomes[0]).toMatch(/^Succeeded at \d+s$/);
+    expect(s.canary.releases[1]).toMatchObject({ image: expect.stringContaining(':1.2.0') });
+    expect(s.canary.outcomes[1]).toMatch(/^Failed at \d+s$/);
     expect(s.canary.phases.some((p) => p.phase === 'Progressing' && p.weight >= 10)).toBe(true);
     expect(s.decisions.byTarget.checkout!['canary advance step 10%']).toBeGreaterThan(0);
     // every agent commit is in the repo's history, with its trailers

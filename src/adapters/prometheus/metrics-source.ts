@@ -34,7 +34,11 @@ export interface PrometheusMetricsSourceOptions {
    * (for the judge); 0 disables. Default 600.
    */
   readonly sampleWindowSeconds?: number;
-  /** query_range step (s); default 30 */
+  /**
+   * query_range step (s) of those series, also their rate window: each point is the readings of its
+   * own step, so no request is in two points. It must span at least two scrapes (a rate() window
+   * holding one sample has no value). Default 30.
+   */
   readonly sampleStepSeconds?: number;
 }
 
@@ -287,7 +291,17 @@ export class PrometheusMetricsSource implements MetricsSource {
     }
   }
 
-  /** query_range series per version for the judge; undefined when disabled or unavailable. */
+  /**
+   * query_range series per version for the judge; undefined when disabled or unavailable.
+   *
+   * The rate window is the step, as for `steps` and as the simulator's CanaryEnv builds the judge's
+   * samples: the rank test takes its points as independent readings. With the instant reads' window
+   * (6 steps in the demo, 2 with the defaults) consecutive points share most of their requests, so
+   * one stretch of canary traffic counts several times: in a demo run one 5xx among the canary's
+   * first few hundred requests at 10 % weight read as 0.00236, 0.00156, 0.00157 — three points of
+   * nearly the same requests above 8 primary points (~0.001), p = 0.019 at 98 % — and the judge
+   * rolled the good release back.
+   */
   private async samples(
     target: TargetRef,
     t: QueryTemplates,
@@ -304,7 +318,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     try {
       const out = { canary: {} as Record<string, number[]>, primary: {} as Record<string, number[]> };
       for (const v of ['canary', 'primary'] as const) {
-        const vv = varsFor(target, this.window, v);
+        const vv = varsFor(target, `${step}s`, v);
         for (const [field, key] of keys) {
           const r = await this.client.queryRange(
             renderQuery(t[key], vv),

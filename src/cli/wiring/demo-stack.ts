@@ -176,7 +176,10 @@ export async function startDemo(o: DemoOptions): Promise<DemoStack> {
           ),
           rateWindow: `${windowS}s`,
           sampleWindowSeconds: Math.max(60, Math.round(600 / speed)),
-          sampleStepSeconds: prometheus.scrapeIntervalSeconds,
+          // the judge's points and the per-step counts are rates over one step each: two scrapes
+          // per step (a window holding one scrape has no rate; with one scrape per step every point
+          // was empty)
+          sampleStepSeconds: 2 * prometheus.scrapeIntervalSeconds,
         },
       );
       metrics = timeScaledMetrics(source, speed);
