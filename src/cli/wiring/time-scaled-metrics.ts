@@ -1,4 +1,10 @@
-import type { CanaryObservation, ServiceMetrics, VersionMetrics } from '../../core/observation';
+import type {
+  CanaryObservation,
+  CanaryStepSeries,
+  ServiceMetrics,
+  VersionMetrics,
+  VersionSteps,
+} from '../../core/observation';
 import type { MetricsReading, MetricsSource, TargetRef } from '../../core/ports';
 import type { Sample } from '../../core/sample';
 
@@ -7,8 +13,10 @@ import type { Sample } from '../../core/sample';
  * counters by 1/speed (src/sim/runtime/sim-runtime.ts), so rates come out in simulated units; what
  * is left is time: this wrapper reads Prometheus at wall "now" and dates each sample in the
  * simulator's virtual time, its age stretched by `speed` (a 2 s old scrape is 40 virtual seconds
- * old at speed 20), so the staleness rules mean the same as in a real cluster. At speed 1 it
- * changes nothing.
+ * old at speed 20), so the staleness rules mean the same as in a real cluster. The canary's per-step
+ * counts too: a query_range step of 2 wall seconds holds `speed` × 2 simulated seconds of requests
+ * (the rates are simulated per-second rates), so the step and its counts are stretched by `speed`.
+ * At speed 1 it changes nothing.
  */
 export function timeScaledMetrics(
   inner: MetricsSource,
@@ -39,12 +47,23 @@ export function timeScaledMetrics(
         p99LatencyMs: at(v.p99LatencyMs),
         errorRate: at(v.errorRate),
       });
+      const counts = (v: VersionSteps): VersionSteps => ({
+        requests: v.requests.map((n) => n * speed),
+        errors: v.errors.map((n) => n * speed),
+        p95LatencyMs: v.p95LatencyMs,
+      });
+      const steps = (x: CanaryStepSeries): CanaryStepSeries => ({
+        stepSeconds: x.stepSeconds * speed,
+        canary: counts(x.canary),
+        primary: counts(x.primary),
+      });
       const canary: CanaryObservation | undefined = r.canary
         ? {
             ...r.canary,
             weight: at(r.canary.weight),
             canary: version(r.canary.canary),
             primary: version(r.canary.primary),
+            ...(r.canary.steps ? { steps: steps(r.canary.steps) } : {}),
           }
         : undefined;
       return {
