@@ -81,6 +81,35 @@ export function valuesFromMatrix(r: PromMatrixResult): number[] {
   return r.result[0]!.values.map((p) => parsePromValue(p[1])).filter((v) => Number.isFinite(v));
 }
 
+/**
+ * When the canary's current run began, from a query_range of its weight: the time (s) of the last
+ * point before the current stretch of positive weight (weight 0 or no reading), or undefined when the
+ * whole range is one run or the shape is not one series. The `version="canary"` series outlive a
+ * release: Flagger scales the canary Deployment to zero between runs and reuses it for the next
+ * release, so a range reaching back past the current run also holds the previous release's canary
+ * (e.g. the bad release rolled back five minutes before a fix). Only points after this time are the
+ * release under analysis.
+ */
+export function currentRunStartSeconds(weight: PromMatrixResult): number | undefined {
+  if (weight.result.length !== 1) return undefined;
+  const points = weight.result[0]!.values;
+  for (let i = points.length - 1; i >= 0; i--) {
+    const [t, raw] = points[i]!;
+    const w = parsePromValue(raw);
+    if (!(Number.isFinite(w) && w > 0)) return i === points.length - 1 ? undefined : t;
+  }
+  return undefined;
+}
+
+/** The values of a one-series range result after `sinceSeconds` (all without it), NaN/Inf removed. */
+export function valuesFromMatrixSince(r: PromMatrixResult, sinceSeconds: number | undefined): number[] {
+  if (sinceSeconds === undefined) return valuesFromMatrix(r);
+  if (r.result.length !== 1) return [];
+  return r.result[0]!.values.filter(([t]) => t > sinceSeconds)
+    .map((p) => parsePromValue(p[1]))
+    .filter((v) => Number.isFinite(v));
+}
+
 /** A one-series range result as timestamp (s) → value; empty for any other shape. */
 function pointsByTime(r: PromMatrixResult): Map<number, number> {
   const out = new Map<number, number>();
@@ -301,6 +330,9 @@ export class PrometheusMetricsSource implements MetricsSource {
    * first few hundred requests at 10 % weight read as 0.00236, 0.00156, 0.00157 — three points of
    * nearly the same requests above 8 primary points (~0.001), p = 0.019 at 98 % — and the judge
    * rolled the good release back.
+   *
+   * The canary's series keep only the current run's points (currentRunStartSeconds); the primary's
+   * are the whole window, the baseline the rank test needs points of.
    */
   private async samples(
     target: TargetRef,
@@ -316,17 +348,16 @@ export class PrometheusMetricsSource implements MetricsSource {
       ['p99LatencyMs', 'p99'],
     ] as const;
     try {
+      const range = (query: string) => this.client.queryRange(query, nowMs - windowS * 1000, nowMs, step);
+      const since = currentRunStartSeconds(
+        await range(renderQuery(t.canaryWeight, varsFor(target, `${step}s`))),
+      );
       const out = { canary: {} as Record<string, number[]>, primary: {} as Record<string, number[]> };
       for (const v of ['canary', 'primary'] as const) {
         const vv = varsFor(target, `${step}s`, v);
         for (const [field, key] of keys) {
-          const r = await this.client.queryRange(
-            renderQuery(t[key], vv),
-            nowMs - windowS * 1000,
-            nowMs,
-            step,
-          );
-          out[v][field] = valuesFromMatrix(r);
+          const r = await range(renderQuery(t[key], vv));
+          out[v][field] = v === 'canary' ? valuesFromMatrixSince(r, since) : valuesFromMatrix(r);
         }
       }
       return out;
