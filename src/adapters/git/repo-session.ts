@@ -230,6 +230,15 @@ export class GitRepoSession implements ConfigRepo {
     return this.exclusive(async () => {
       const since = new Date(sinceMs);
       const head = await this.fetchHead({ since });
+      // A fetch that deepens "since" a time after every commit brings no objects (git's upload-pack
+      // selects none), so a fresh clone of a quiet repo has the head's name but not the commit:
+      // the window holds no commits.
+      try {
+        await git.readCommit({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: head });
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 'NotFoundError') return [];
+        throw this.wrap(e, 'log');
+      }
       let log: Awaited<ReturnType<typeof git.log>>;
       try {
         log = await git.log({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, ref: head, since });

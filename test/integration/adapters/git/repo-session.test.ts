@@ -324,6 +324,12 @@ describe('GitRepoSession against the embedded git server', () => {
       ['api', 'o-24', Date.UTC(2026, 10, 23, 15, 2, 0), true, { type: 'replicas', delta: 1 }],
     ]);
   });
+
+  test('pastCommits of a quiet repo (no commit in the window) from a fresh clone is empty, not an error', async () => {
+    // an agent restarting on an empty disk an hour after the last commit
+    const fresh = session(g, await mkdtemp(join(g.tmp, 'quiet-')));
+    expect(await fresh.s.pastCommits(Date.now() + 3_600_000)).toEqual([]);
+  });
 });
 
 describe('GitRepoSession with token auth', () => {
