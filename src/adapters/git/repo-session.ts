@@ -229,16 +229,20 @@ export class GitRepoSession implements ConfigRepo {
   pastCommits(sinceMs: number): Promise<PastMaestroCommit[]> {
     return this.exclusive(async () => {
       const since = new Date(sinceMs);
-      const head = await this.fetchHead({ since });
-      // A fetch that deepens "since" a time after every commit brings no objects (git's upload-pack
-      // selects none), so a fresh clone of a quiet repo has the head's name but not the commit:
-      // the window holds no commits.
+      // A fetch that deepens "since" a time after every commit brings no objects (upload-pack
+      // selects none) yet records the head: a fresh clone of a quiet repo would then name a head it
+      // does not hold, and every later commit on it fails. So the head comes first, and only a head
+      // inside the window is deepened.
+      const tip = await this.freshHead();
+      let tipAt: number;
       try {
-        await git.readCommit({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: head });
+        const c = await git.readCommit({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: tip });
+        tipAt = c.commit.committer.timestamp * 1000;
       } catch (e) {
-        if ((e as { code?: unknown }).code === 'NotFoundError') return [];
         throw this.wrap(e, 'log');
       }
+      if (tipAt < sinceMs) return [];
+      const head = await this.fetchHead({ since });
       let log: Awaited<ReturnType<typeof git.log>>;
       try {
         log = await git.log({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, ref: head, since });

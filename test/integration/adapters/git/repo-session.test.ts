@@ -329,6 +329,9 @@ describe('GitRepoSession against the embedded git server', () => {
     // an agent restarting on an empty disk an hour after the last commit
     const fresh = session(g, await mkdtemp(join(g.tmp, 'quiet-')));
     expect(await fresh.s.pastCommits(Date.now() + 3_600_000)).toEqual([]);
+    // and the session still commits (the empty deepen used to leave it naming a head it lacked)
+    expect((await fresh.s.commit(setReplicas(77))).kind).toBe('committed');
+    expect(await g.gitCli('show', 'main:apps/web/deployment.yaml')).toContain('replicas: 77');
   });
 });
 
