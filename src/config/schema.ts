@@ -176,6 +176,18 @@ export const configSchema = z
       pushMode: z.enum(['direct', 'pull-request']).default('direct'),
       /** shadow mode: decide and publish, never push; default false */
       shadow: z.boolean().default(false),
+      /**
+       * the global pause file (src/manifests/pause-document.ts), relative to the repo root (not to
+       * pathPrefix: it is the agent's, not a target's); default maestro-pause.yaml
+       */
+      pauseFile: z
+        .string()
+        .min(1)
+        .refine(
+          (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+          'must be a relative path inside the repo',
+        )
+        .default('maestro-pause.yaml'),
       /** pull-request mode: the GitHub repository and API endpoint */
       github: z
         .strictObject({

@@ -27,6 +27,7 @@ import {
   type HistorySource,
   type LoopTarget,
   type ManifestEdit,
+  type PauseDocument,
   type PolicyResolver,
   type TargetManifests,
 } from './ports';
@@ -74,6 +75,8 @@ export interface ControlLoopDeps {
   readonly state?: AgentState;
   readonly gates?: GateBook;
   readonly newId?: () => string;
+  /** the global pause in git; without it a global pause lives in agent memory only */
+  readonly pauseDocument?: PauseDocument;
 }
 
 export interface OverrideRequest {
@@ -133,7 +136,17 @@ export class ControlLoop {
   private readonly runtimes = new Map<string, TargetRuntime>();
   private readonly newId: () => string;
   private readonly messages: CommitMessages;
-  private globallyPaused = false;
+  /** what git's pause file says, read every cycle */
+  private pauseInGit = false;
+  /**
+   * A person's pause/resume of all targets not yet seen in git (its commit has not landed, e.g. in
+   * pull-request mode or shadow mode, or there is no pause file): it wins until git agrees.
+   */
+  private pauseRequested: boolean | undefined;
+
+  private get globallyPaused(): boolean {
+    return this.pauseRequested ?? this.pauseInGit;
+  }
   private cycles = 0;
   private readonly startedAt: number;
   private lastCycleAt?: number;
@@ -259,6 +272,7 @@ export class ControlLoop {
     }
     this.head = snapshot.head;
     for (const rt of this.runtimes.values()) if (rt.pending) rt.headsSince.add(snapshot.head);
+    await this.readGlobalPause(snapshot).catch((e: unknown) => this.error(e, undefined));
 
     const steps: Array<{ rt: TargetRuntime; step: TargetStep }> = [];
     for (const rt of this.runtimes.values()) {
@@ -283,6 +297,18 @@ export class ControlLoop {
       await this.afterRelease(rt, snapshot).catch((e: unknown) => this.error(e, rt.target.ref.name));
     }
     this.finishCycle(t0, steps.length, committed);
+  }
+
+  /** The pause file at this snapshot; a file that cannot be read pauses everything and says why. */
+  private async readGlobalPause(snapshot: RepoSnapshot): Promise<void> {
+    const doc = this.deps.pauseDocument;
+    if (!doc) return;
+    const r = doc.read(await snapshot.readFile(doc.path));
+    if (r.error) {
+      this.error(new MaestroError('YAML_PARSE', r.error, { data: { file: doc.path } }), undefined);
+    }
+    this.pauseInGit = r.paused;
+    if (this.pauseRequested === r.paused) this.pauseRequested = undefined;
   }
 
   private finishCycle(t0: number, decisions: number, committed: boolean): void {
@@ -613,6 +639,56 @@ export class ControlLoop {
     return run;
   }
 
+  /**
+   * Commits the pause file in the person's name (the agent stays the committer). No commit in
+   * shadow mode, without a pause file, or when git already says so.
+   */
+  private async commitGlobalPause(
+    paused: boolean,
+    by: Person,
+    now: number,
+    reason: string | undefined,
+  ): Promise<string | undefined> {
+    const doc = this.deps.pauseDocument;
+    if (!doc || this.options.shadow) return undefined;
+    const t0 = this.deps.clock.now();
+    const description = `${paused ? 'pause' : 'resume'} all targets`;
+    const outcome = await this.deps.repo.commit(async (snapshot) => {
+      const current = doc.read(await snapshot.readFile(doc.path));
+      if (!current.error && current.paused === paused) return null;
+      return {
+        files: [
+          {
+            path: doc.path,
+            content: doc.render({
+              paused,
+              by: `${by.name} <${by.email}>`,
+              atMs: now,
+              ...(reason !== undefined ? { reason } : {}),
+            }),
+          },
+        ],
+        message: this.messages.forOverride({
+          target: '*',
+          description,
+          by,
+          verb: paused ? 'pause' : 'resume',
+          ...(reason !== undefined ? { reason } : {}),
+        }),
+        author: by,
+      };
+    });
+    if (outcome.kind !== 'committed') return undefined;
+    this.publishCommit(outcome, {
+      targets: ['*'],
+      subject: `*: ${description}`,
+      author: by.name,
+      decisionIds: [],
+      durationMs: this.deps.clock.now() - t0,
+    });
+    return outcome.sha;
+  }
+
   private async applyOverride(req: OverrideRequest, by: Person): Promise<OverrideResult> {
     const now = this.deps.clock.now();
     if (req.target === undefined) {
@@ -621,8 +697,18 @@ export class ControlLoop {
           data: { action: req.action },
         });
       }
-      this.globallyPaused = req.action === 'pause';
-      const result = { target: '*', action: req.action, message: `all targets ${req.action}d by ${by.name}` };
+      const paused = req.action === 'pause';
+      // a pause holds at once, even if its commit then fails (the person sees the error); a resume
+      // only once committed, so a failed resume never leaves the agent acting against git's pause
+      if (paused) this.pauseRequested = true;
+      const sha = await this.commitGlobalPause(paused, by, now, req.reason);
+      this.pauseRequested = paused;
+      const result = {
+        target: '*',
+        action: req.action,
+        ...(sha ? { sha } : {}),
+        message: `all targets ${req.action}d by ${by.name}`,
+      };
       this.state.publish({
         type: 'override',
         override: {

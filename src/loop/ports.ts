@@ -78,6 +78,23 @@ export interface TargetManifests {
   apply(target: TargetRef, text: string, edit: ManifestEdit): string;
 }
 
+/**
+ * The agent's global pause as a file in the config repo (src/manifests/pause-document.ts): a person
+ * pausing or resuming all targets is a commit of it, so the pause survives restarts and leader
+ * changes. A file that cannot be read reads as paused, with `error` saying what to fix.
+ */
+export interface PauseDocument {
+  /** the file's path in the repo (config `git.pauseFile`) */
+  readonly path: string;
+  read(text: string | undefined): { readonly paused: boolean; readonly by?: string; readonly error?: string };
+  render(p: {
+    readonly paused: boolean;
+    readonly by: string;
+    readonly atMs: number;
+    readonly reason?: string;
+  }): string;
+}
+
 /** One earlier commit the agent (or a person through it) made, read back from git trailers. */
 export interface PastCommit {
   readonly sha: string;

@@ -22,6 +22,7 @@ import { onnxPolicyFactory } from '../../adapters/onnx/onnx-policy';
 import { createReplicaElector, type ReplicaElector } from './leader-elector';
 import { loopTargets } from './loop-targets';
 import { policyResolver, type PolicyResolverOptions } from './policy-resolver';
+import { pauseDocument } from './pause-document';
 
 /**
  * Assembles one running agent from already-constructed adapters: the control loop over the
@@ -94,6 +95,7 @@ export async function startAgent(parts: AgentParts): Promise<RunningAgent> {
         messages: coreCommitMessages(parts.redactor.redact),
         ...(parts.history ? { history: parts.history } : {}),
         ...(state ? { state } : {}),
+        pauseDocument: pauseDocument(config.git.pauseFile),
       },
       {
         cycleIntervalSeconds: config.cycleIntervalSeconds,

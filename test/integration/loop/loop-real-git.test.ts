@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitRepoSession } from '../../../src/adapters/git/repo-session';
 import { gitHistorySource } from '../../../src/cli/wiring/history-source';
 import { loopTarget } from '../../../src/cli/wiring/loop-targets';
+import { pauseDocument } from '../../../src/cli/wiring/pause-document';
 import { yamlTargetManifests } from '../../../src/cli/wiring/target-manifests';
 import { loadTemplateFiles } from '../../../src/cli/wiring/template-files';
 import { configSchema } from '../../../src/config/schema';
@@ -10,7 +12,7 @@ import { guard } from '../../../src/core/guardrails/guard';
 import { ControlLoop } from '../../../src/loop/control-loop';
 import type { LoopEvent } from '../../../src/loop/events';
 import { FakeMetrics, ManualClock, fixedPolicy } from '../../support/loop-doubles';
-import { startGitServer, type TestGitServer } from '../../support/git-server';
+import { runGit, startGitServer, type TestGitServer } from '../../support/git-server';
 
 /**
  * The loop against the real pieces: a real git server (git http-backend), the git adapter, the YAML
@@ -73,6 +75,7 @@ function agentFor(
       }),
       guard,
       manifests: yamlTargetManifests(),
+      pauseDocument: pauseDocument('maestro-pause.yaml'),
     },
     {
       cycleIntervalSeconds: 15,
@@ -85,6 +88,27 @@ function agentFor(
   const events: LoopEvent[] = [];
   loop.state.subscribe((e) => events.push(e));
   return { loop, events, session };
+}
+
+/** A person's commit made with the git CLI in their own clone, pushed over HTTP. */
+let handCommits = 0;
+async function handCommit(path: string, content: string, subject: string): Promise<void> {
+  const dir = join(git.tmp, `hand-${++handCommits}`);
+  await runGit(['clone', '-q', git.url, dir]);
+  writeFileSync(join(dir, path), content);
+  await runGit(['-C', dir, 'add', path]);
+  await runGit([
+    '-C',
+    dir,
+    '-c',
+    'user.name=Ada',
+    '-c',
+    'user.email=ada@example.com',
+    'commit',
+    '-qm',
+    subject,
+  ]);
+  await runGit(['-C', dir, 'push', '-q', 'origin', 'HEAD:main']);
 }
 
 const replicasInGit = async () =>
@@ -168,5 +192,65 @@ describe('ControlLoop with real git', () => {
     expect(commits).toHaveLength(1);
     expect(commits[0]!.attempts).toBe(2);
     expect(before).not.toBe(12);
+  });
+
+  it("a global pause is a commit in the person's name: a restarted agent stays paused until a resume commit", async () => {
+    const clock = new ManualClock(Date.now() + 7_200_000);
+    const metrics = new FakeMetrics();
+    const before = await replicasInGit();
+    metrics.readings.set('web', { specReplicas: before, readyReplicas: before, rps: 300, p95: 200 });
+    const ada = { name: 'Ada', email: 'ada@example.com' };
+    const first = agentFor(clock, metrics, 'agent-pause-1', () => ({ type: 'replicas', delta: 1 }));
+    await first.loop.restore();
+    const paused = await first.loop.override({ action: 'pause', reason: 'incident 42' }, ada);
+    expect(paused.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await git.gitCli('log', '-1', '--format=%an <%ae>|%cn|%s', 'main')).toMatch(
+      /^Ada <ada@example\.com>\|maestro\|.*pause all targets/,
+    );
+    const file = await git.gitCli('show', 'main:maestro-pause.yaml');
+    expect(file).toMatch(/^kind: "ConfigMap"$/m);
+    expect(file).toMatch(/^ {2}paused: "true"$/m);
+    expect(file).toMatch(/^ {2}by: "Ada <ada@example\.com>"$/m);
+    expect(file).toMatch(/^ {2}reason: "incident 42"$/m);
+    // the same pause again: git already says so, no commit
+    expect((await first.loop.override({ action: 'pause' }, ada)).sha).toBeUndefined();
+
+    // a new process (restart, or another replica taking the lead) reads the pause from git
+    clock.advance(15_000);
+    const second = agentFor(clock, metrics, 'agent-pause-2', () => ({ type: 'replicas', delta: 1 }));
+    await second.loop.restore();
+    await second.loop.runCycle();
+    expect(second.loop.paused).toBe(true);
+    expect(await replicasInGit()).toBe(before);
+    const held = second.events.flatMap((e) => (e.type === 'decision' ? [e.decision] : [])).at(-1)!;
+    expect(held.final).toBe('hold');
+    expect(held.interventions.map((i) => i.rule)).toContain('pause');
+
+    const resumed = await second.loop.override({ action: 'resume' }, ada);
+    expect(resumed.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await git.gitCli('show', 'main:maestro-pause.yaml')).toMatch(/^ {2}paused: "false"$/m);
+    clock.advance(15_000);
+    await second.loop.runCycle();
+    expect(second.loop.paused).toBe(false);
+    expect(await replicasInGit()).toBe(before + 1);
+  });
+
+  it('a pause file it cannot read holds every target and reports which file to fix', async () => {
+    const clock = new ManualClock(Date.now() + 10_800_000);
+    const metrics = new FakeMetrics();
+    const before = await replicasInGit();
+    metrics.readings.set('web', { specReplicas: before, readyReplicas: before, rps: 300, p95: 200 });
+    await handCommit('maestro-pause.yaml', 'data:\n  paused: maybe\n', 'hand edit');
+    const agent = agentFor(clock, metrics, 'agent-pause-3', () => ({ type: 'replicas', delta: 1 }));
+    await agent.loop.restore();
+    await agent.loop.runCycle();
+    expect(agent.loop.paused).toBe(true);
+    expect(await replicasInGit()).toBe(before);
+    const errors = agent.events.flatMap((e) => (e.type === 'error' ? [e] : []));
+    expect(errors.map((e) => e.message).join('\n')).toMatch(/^maestro-pause\.yaml: data\.paused is "maybe"/m);
+    await handCommit('maestro-pause.yaml', 'data:\n  paused: false\n', 'fixed by hand');
+    clock.advance(15_000);
+    await agent.loop.runCycle();
+    expect(agent.loop.paused).toBe(false);
   });
 });

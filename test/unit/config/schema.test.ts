@@ -15,6 +15,7 @@ describe('config schema defaults', () => {
       url: 'https://git.example.com/config.git',
       branch: 'main',
       pathPrefix: '',
+      pauseFile: 'maestro-pause.yaml',
       author: { name: 'maestro', email: 'maestro@localhost' },
       pushMode: 'direct',
       shadow: false,
