@@ -101,13 +101,13 @@ export function currentRunStartSeconds(weight: PromMatrixResult): number | undef
   return undefined;
 }
 
-/** The values of a one-series range result after `sinceSeconds` (all without it), NaN/Inf removed. */
-export function valuesFromMatrixSince(r: PromMatrixResult, sinceSeconds: number | undefined): number[] {
-  if (sinceSeconds === undefined) return valuesFromMatrix(r);
-  if (r.result.length !== 1) return [];
-  return r.result[0]!.values.filter(([t]) => t > sinceSeconds)
-    .map((p) => parsePromValue(p[1]))
-    .filter((v) => Number.isFinite(v));
+/** The points of a range result after `sinceSeconds` (all of them without it). */
+export function matrixSince(r: PromMatrixResult, sinceSeconds: number | undefined): PromMatrixResult {
+  if (sinceSeconds === undefined) return r;
+  return {
+    ...r,
+    result: r.result.map((x) => ({ ...x, values: x.values.filter(([t]) => t > sinceSeconds) })),
+  };
 }
 
 /** A one-series range result as timestamp (s) → value; empty for any other shape. */
@@ -286,22 +286,50 @@ export class PrometheusMetricsSource implements MetricsSource {
       canary,
       primary,
     };
-    const samples = await this.samples(target, t, nowMs);
+    const since = await this.currentRunStart(target, t, nowMs);
+    const samples = await this.samples(target, t, nowMs, since);
     if (samples) obs.samples = samples;
-    const steps = await this.steps(target, t, nowMs);
+    const steps = await this.steps(target, t, nowMs, since);
     if (steps) obs.steps = steps;
     return obs;
   }
 
   /**
+   * currentRunStartSeconds over the sample window (the canary weight at the sample step); undefined
+   * when samples are disabled or the weight cannot be read (then nothing is cut).
+   */
+  private async currentRunStart(
+    target: TargetRef,
+    t: QueryTemplates,
+    nowMs: number,
+  ): Promise<number | undefined> {
+    const windowS = this.options.sampleWindowSeconds ?? 600;
+    if (windowS <= 0) return undefined;
+    const step = this.options.sampleStepSeconds ?? 30;
+    try {
+      const weight = await this.client.queryRange(
+        renderQuery(t.canaryWeight, varsFor(target, `${step}s`)),
+        nowMs - windowS * 1000,
+        nowMs,
+        step,
+      );
+      return currentRunStartSeconds(weight);
+    } catch (e) {
+      if (isMaestroError(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * Per-step counts per version for the sequential canary evidence: the rps, errorRate and p95
-   * templates with the step as their rate window, over the sample window; undefined when disabled
-   * or unavailable.
+   * templates with the step as their rate window, over the sample window (the canary's current run
+   * only, see currentRunStartSeconds); undefined when disabled or unavailable.
    */
   private async steps(
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
+    since: number | undefined,
   ): Promise<CanaryStepSeries | undefined> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
     if (windowS <= 0) return undefined;
@@ -309,8 +337,15 @@ export class PrometheusMetricsSource implements MetricsSource {
     try {
       const ranges = async (v: 'canary' | 'primary'): Promise<VersionRanges> => {
         const vv = varsFor(target, `${step}s`, v);
-        const range = (key: 'rps' | 'errorRate' | 'p95') =>
-          this.client.queryRange(renderQuery(t[key], vv), nowMs - windowS * 1000, nowMs, step);
+        const range = async (key: 'rps' | 'errorRate' | 'p95') => {
+          const r = await this.client.queryRange(
+            renderQuery(t[key], vv),
+            nowMs - windowS * 1000,
+            nowMs,
+            step,
+          );
+          return v === 'canary' ? matrixSince(r, since) : r;
+        };
         return { rps: await range('rps'), errorRate: await range('errorRate'), p95: await range('p95') };
       };
       return stepsFromRanges(await ranges('canary'), await ranges('primary'), step);
@@ -338,6 +373,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
+    since: number | undefined,
   ): Promise<CanaryObservation['samples']> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
     if (windowS <= 0) return undefined;
@@ -349,15 +385,12 @@ export class PrometheusMetricsSource implements MetricsSource {
     ] as const;
     try {
       const range = (query: string) => this.client.queryRange(query, nowMs - windowS * 1000, nowMs, step);
-      const since = currentRunStartSeconds(
-        await range(renderQuery(t.canaryWeight, varsFor(target, `${step}s`))),
-      );
       const out = { canary: {} as Record<string, number[]>, primary: {} as Record<string, number[]> };
       for (const v of ['canary', 'primary'] as const) {
         const vv = varsFor(target, `${step}s`, v);
         for (const [field, key] of keys) {
           const r = await range(renderQuery(t[key], vv));
-          out[v][field] = v === 'canary' ? valuesFromMatrixSince(r, since) : valuesFromMatrix(r);
+          out[v][field] = valuesFromMatrix(v === 'canary' ? matrixSince(r, since) : r);
         }
       }
       return out;

@@ -154,7 +154,7 @@ describe('PrometheusMetricsSource: the judge samples', () => {
     expect(out.explanation[0]).toMatch(/^judge \(samples\): judge score 100\.0 -> Pass/);
   });
 
-  it("hold only the current run's canary points, not the release rolled back before it", async () => {
+  it("hold only the current run's canary points, not the release rolled back before it (the per-step counts too)", async () => {
     server = await serve(afterRollback);
     const { canary, out } = await readAndJudge(server);
     // the rolled-back release's five points (8 %) are not this release's: with them the judge
@@ -163,6 +163,10 @@ describe('PrometheusMetricsSource: the judge samples', () => {
     expect(canary.samples?.canary.errorRate?.[0]).toBeCloseTo(0.001, 12);
     expect(canary.samples?.primary.errorRate).toHaveLength(21);
     expect(out.action).not.toEqual({ type: 'canary', verb: 'rollback' });
+    // the per-step counts of the sequential evidence too: the fix's 25 s, 250 requests
+    expect(canary.steps?.canary.requests).toHaveLength(1);
+    expect(canary.steps?.canary.requests[0]).toBeCloseTo(250, 9);
+    expect(canary.steps?.canary.errors[0]).toBeCloseTo(0.25, 9);
   });
 });
 
