@@ -7,8 +7,9 @@ import type { HistorySource, PastCommit } from './ports';
  * commit that carries it. Git is the record: on start the trail is rebuilt from the
  * `Maestro-Override` trailers of the followed branch (the same history reading the loop uses to
  * rebuild its memory), and overrides made through this agent are added as they happen, so the
- * trail survives restarts and replica changes. Overrides that make no commit (global pause/resume,
- * a forced rollback acting through the gate, shadow mode) are kept only in memory.
+ * trail survives restarts and replica changes (a global pause/resume is a commit of the pause file,
+ * target `*`). Overrides that make no commit (a forced rollback acting through the gate, shadow mode)
+ * are kept only in memory.
  */
 export interface OverrideAuditEntry {
   /** ms since epoch (commit time for entries read from git) */
