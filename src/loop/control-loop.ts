@@ -32,7 +32,7 @@ import {
   type TargetManifests,
 } from './ports';
 import { runPolicy } from './run-policy';
-import { overrideEdit, overridePlanner } from './override-plan';
+import { globalPausePlanner, overrideEdit, overridePlanner } from './override-plan';
 import { coreCommitMessages } from './commit-messages';
 
 /**
@@ -653,31 +653,16 @@ export class ControlLoop {
     if (!doc || this.options.shadow) return undefined;
     const t0 = this.deps.clock.now();
     const description = `${paused ? 'pause' : 'resume'} all targets`;
-    const outcome = await this.deps.repo.commit(async (snapshot) => {
-      const current = doc.read(await snapshot.readFile(doc.path));
-      if (!current.error && current.paused === paused) return null;
-      return {
-        files: [
-          {
-            path: doc.path,
-            content: doc.render({
-              paused,
-              by: `${by.name} <${by.email}>`,
-              atMs: now,
-              ...(reason !== undefined ? { reason } : {}),
-            }),
-          },
-        ],
-        message: this.messages.forOverride({
-          target: '*',
-          description,
-          by,
-          verb: paused ? 'pause' : 'resume',
-          ...(reason !== undefined ? { reason } : {}),
-        }),
-        author: by,
-      };
-    });
+    const outcome = await this.deps.repo.commit(
+      globalPausePlanner({
+        doc,
+        paused,
+        by,
+        atMs: now,
+        ...(reason !== undefined ? { reason } : {}),
+        messages: this.messages,
+      }),
+    );
     if (outcome.kind !== 'committed') return undefined;
     this.publishCommit(outcome, {
       targets: ['*'],

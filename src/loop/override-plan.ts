@@ -1,7 +1,7 @@
 import type { Action } from '../core/action';
 import { MaestroError } from '../core/errors';
 import type { CommitPlanner, Person } from '../core/ports';
-import type { CommitMessages, LoopTarget, ManifestEdit, TargetManifests } from './ports';
+import type { CommitMessages, LoopTarget, ManifestEdit, PauseDocument, TargetManifests } from './ports';
 
 /**
  * A person's override as a commit — the one definition shared by the dashboard/REST override (the
@@ -113,6 +113,47 @@ export function overridePlanner(input: {
         : { verb: verbOf(input.plan.edit) }),
     });
     return { files: [{ path: file, content }], message, ...(input.by ? { author: input.by } : {}) };
+  };
+}
+
+/**
+ * A person's pause or resume of all targets: the pause file (src/manifests/pause-document.ts) in
+ * their name, target `*`. Null (no commit) when git already says so.
+ */
+export function globalPausePlanner(input: {
+  readonly doc: PauseDocument;
+  readonly paused: boolean;
+  readonly by: Person;
+  /** ms since epoch, written into the file */
+  readonly atMs: number;
+  readonly reason?: string;
+  readonly messages: CommitMessages;
+}): CommitPlanner {
+  const { doc, paused, by, reason } = input;
+  return async (snapshot) => {
+    const current = doc.read(await snapshot.readFile(doc.path));
+    if (!current.error && current.paused === paused) return null;
+    return {
+      files: [
+        {
+          path: doc.path,
+          content: doc.render({
+            paused,
+            by: `${by.name} <${by.email}>`,
+            atMs: input.atMs,
+            ...(reason !== undefined ? { reason } : {}),
+          }),
+        },
+      ],
+      message: input.messages.forOverride({
+        target: '*',
+        description: `${paused ? 'pause' : 'resume'} all targets`,
+        by,
+        verb: paused ? 'pause' : 'resume',
+        ...(reason !== undefined ? { reason } : {}),
+      }),
+      author: by,
+    };
   };
 }
 

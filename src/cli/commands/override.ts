@@ -9,13 +9,19 @@ import { loadConfig } from '../../config/load-config';
 import type { MaestroConfig } from '../../config/schema';
 import { formatOverrideCommit, formatPerson, parsePerson } from '../../core/commit-message';
 import { MaestroError, isMaestroError, type ErrorCode } from '../../core/errors';
-import type { CommitPlanner, Person } from '../../core/ports';
+import type { CommitOutcome, CommitPlanner, Person } from '../../core/ports';
 import { createRedactor, type Redactor } from '../../core/redact';
-import { overrideEdit, overridePlanner, type CommittedOverride } from '../../loop/override-plan';
+import {
+  globalPausePlanner,
+  overrideEdit,
+  overridePlanner,
+  type CommittedOverride,
+} from '../../loop/override-plan';
 import type { CommitMessages, LoopTarget } from '../../loop/ports';
 import type { CommandIo, ExitCodeHolder } from '../command-context';
 import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK } from '../exit-codes';
 import { loopTarget } from '../wiring/loop-targets';
+import { pauseDocument } from '../wiring/pause-document';
 import { yamlTargetManifests } from '../wiring/target-manifests';
 
 /**
@@ -28,7 +34,9 @@ import { yamlTargetManifests } from '../wiring/target-manifests';
  * - `replicas <n>`: deployment-replicas → `spec.replicas: n`; hpa-bounds → `spec.minReplicas: n`
  *   (maxReplicas raised to n if below). n must lie within the target's minReplicas..maxReplicas.
  * - `pause` / `resume`: the `maestro.dev/paused` annotation on the target's object, so the pause is
- *   in git, survives restarts, and the running agent reads it on its next cycle.
+ *   in git, survives restarts, and the running agent reads it on its next cycle. Target `*`: all
+ *   targets, through the pause file `git.pauseFile` (src/manifests/pause-document.ts), the same
+ *   commit as the dashboard's pause-all.
  * - `promote` (flagger-canary): `skipAnalysis: true` — Flagger promotes on its next tick; the agent
  *   resets it once the release has succeeded.
  * - `rollback` (flagger-canary): a rollback is answered through the agent's gate for the checksum
@@ -69,7 +77,7 @@ export function registerOverride(program: Command, io: CommandIo, exit: ExitCode
   program
     .command('override')
     .description('human override as a commit: <target> replicas <n> | promote | rollback | pause | resume')
-    .argument('<target>', 'target name from the config')
+    .argument('<target>', "target name from the config, or '*' (pause/resume all targets)")
     .argument('<action>', VERBS.join(' | '))
     .argument('[count]', 'replica count (replicas only)')
     .requiredOption('-c, --config <file>', 'agent config file (YAML or JSON)')
@@ -99,6 +107,7 @@ async function runOverride(
 ): Promise<string> {
   const config = loadConfig(flags.config);
   const by = resolvePerson(flags.as, io.env);
+  if (targetName === '*') return pauseAll(config, verbText, count, by, flags, io);
   const t = config.targets.find((x) => x.name === targetName);
   if (!t) {
     throw invalid(
@@ -135,8 +144,73 @@ async function runOverride(
       `git.tokenEnv: environment variable ${config.git.tokenEnv} is not set`,
     );
   }
+  const id = overrideId();
+  return commitThroughGit(config, flags, io, (redactor) =>
+    overrideCommitPlanner(target, request, by, config.git.author, flags.reason, id, redactor),
+  ).then((outcome) => {
+    if (outcome.kind === 'no-change') {
+      return `${target.ref.name}: nothing to change (${verb} is already in effect at ${outcome.head.slice(0, 7)})`;
+    }
+    const pr = outcome.pullRequestUrl ? `; pull request ${outcome.pullRequestUrl}` : '';
+    return `${target.ref.name}: ${verb}${replicas !== undefined ? ` ${replicas}` : ''} committed as ${outcome.sha.slice(0, 7)} by ${formatPerson(by)}${pr}`;
+  });
+}
+
+function overrideId(): string {
+  return `o-${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** `maestro override '*' pause|resume`: the pause file, as the dashboard's pause-all commits it. */
+async function pauseAll(
+  config: MaestroConfig,
+  verb: string,
+  count: string | undefined,
+  by: Person,
+  flags: OverrideFlags,
+  io: CommandIo,
+): Promise<string> {
+  if (verb !== 'pause' && verb !== 'resume') {
+    throw invalid(`target '*' (all targets) takes pause or resume, not ${JSON.stringify(verb)}`);
+  }
+  if (count !== undefined) throw invalid(`${verb} takes no count (got ${JSON.stringify(count)})`);
+  if (config.git.shadow) {
+    throw invalid(
+      'git.shadow is true: this config never pushes; set git.shadow: false to override through git',
+    );
+  }
+  const id = overrideId();
+  const outcome = await commitThroughGit(config, flags, io, (redactor) =>
+    globalPausePlanner({
+      doc: pauseDocument(config.git.pauseFile),
+      paused: verb === 'pause',
+      by,
+      atMs: Date.now(),
+      ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+      messages: overrideMessages(id, redactor),
+    }),
+  );
+  if (outcome.kind === 'no-change') {
+    return `*: nothing to change (all targets are already ${verb}d at ${outcome.head.slice(0, 7)})`;
+  }
+  const pr = outcome.pullRequestUrl ? `; pull request ${outcome.pullRequestUrl}` : '';
+  return `*: ${verb} all targets committed as ${outcome.sha.slice(0, 7)} (${config.git.pauseFile}) by ${formatPerson(by)}${pr}`;
+}
+
+/** One commit through a session of its own (a temp dir unless --state-dir); prints the sha. */
+async function commitThroughGit(
+  config: MaestroConfig,
+  flags: OverrideFlags,
+  io: CommandIo,
+  planner: (redactor: Redactor) => CommitPlanner,
+): Promise<CommitOutcome> {
+  const token = config.git.tokenEnv ? io.env[config.git.tokenEnv] : undefined;
+  if (config.git.tokenEnv && !token) {
+    throw new MaestroError(
+      'CONFIG_INVALID',
+      `git.tokenEnv: environment variable ${config.git.tokenEnv} is not set`,
+    );
+  }
   const redactor = createRedactor([token]);
-  const id = `o-${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}-${randomBytes(3).toString('hex')}`;
   const dir = flags.stateDir ?? (await mkdtemp(join(tmpdir(), 'maestro-override-')));
   try {
     const session = new GitRepoSession({
@@ -150,18 +224,22 @@ async function runOverride(
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       redactor,
     });
-    const outcome = await session.commit(
-      overrideCommitPlanner(target, request, by, config.git.author, flags.reason, id, redactor),
-    );
-    if (outcome.kind === 'no-change') {
-      return `${target.ref.name}: nothing to change (${verb} is already in effect at ${outcome.head.slice(0, 7)})`;
-    }
-    io.stdout.write(`${outcome.sha}\n`);
-    const pr = outcome.pullRequestUrl ? `; pull request ${outcome.pullRequestUrl}` : '';
-    return `${target.ref.name}: ${verb}${replicas !== undefined ? ` ${replicas}` : ''} committed as ${outcome.sha.slice(0, 7)} by ${formatPerson(by)}${pr}`;
+    const outcome = await session.commit(planner(redactor));
+    if (outcome.kind === 'committed') io.stdout.write(`${outcome.sha}\n`);
+    return outcome;
   } finally {
     if (flags.stateDir === undefined) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Override commit messages: trailers with the override's id, secrets redacted. */
+function overrideMessages(decisionId: string, redactor: Redactor): CommitMessages {
+  return {
+    forDecisions: () => {
+      throw new MaestroError('INTERNAL', 'an override commit carries no policy decisions');
+    },
+    forOverride: (o) => formatOverrideCommit({ ...o, decisionId }, { redact: redactor.redact }),
+  };
 }
 
 /** The planner: the shared override plan, decided again on every attempt's fresh content. */
@@ -175,12 +253,7 @@ function overrideCommitPlanner(
   redactor: Redactor,
 ): CommitPlanner {
   const manifests = yamlTargetManifests();
-  const messages: CommitMessages = {
-    forDecisions: () => {
-      throw new MaestroError('INTERNAL', 'an override commit carries no policy decisions');
-    },
-    forOverride: (o) => formatOverrideCommit({ ...o, decisionId }, { redact: redactor.redact }),
-  };
+  const messages = overrideMessages(decisionId, redactor);
   return async (snapshot, attempt) => {
     const text = await snapshot.readFile(target.ref.file);
     // hpa-bounds keeps the HPA's current ceiling unless the new floor is above it

@@ -174,6 +174,29 @@ describe('maestro override (real git server, real git CLI)', () => {
     expect(await head()).toBe(before);
   });
 
+  test("`override '*' pause|resume`: the pause file, in the person's name; other verbs are refused", async () => {
+    const p = await cli(['override', '*', 'pause', '--config', cfg, '--as', ANN, '--reason', 'incident 7']);
+    expect(p.stderr).toMatch(
+      /^\*: pause all targets committed as [0-9a-f]{7} \(maestro-pause\.yaml\) by Ann Smith/,
+    );
+    expect(p.code).toBe(0);
+    const file = await g.gitCli('show', 'main:maestro-pause.yaml');
+    expect(file).toMatch(/^ {2}paused: "true"$/m);
+    expect(file).toMatch(/^ {2}by: "Ann Smith <ann@example\.com>"$/m);
+    expect(file).toMatch(/^ {2}reason: "incident 7"$/m);
+    expect(
+      await g.gitCli('log', '-1', '--format=%an <%ae>|%(trailers:key=Maestro-Target,valueonly)', 'main'),
+    ).toBe(`${ANN}|*\n\n`);
+    const again = await cli(['override', '*', 'pause', '--config', cfg, '--as', ANN]);
+    expect(again.stderr).toContain('nothing to change');
+    const r = await cli(['override', '*', 'resume', '--config', cfg, '--as', ANN]);
+    expect(r.code).toBe(0);
+    expect(await g.gitCli('show', 'main:maestro-pause.yaml')).toMatch(/^ {2}paused: "false"$/m);
+    const bad = await cli(['override', '*', 'replicas', '3', '--config', cfg, '--as', ANN]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/target '\*' \(all targets\) takes pause or resume/);
+  });
+
   test('pause and resume are commits on the target object; promote sets skipAnalysis', async () => {
     const p = await cli(['override', 'web', 'pause', '--config', cfg, '--as', ANN]);
     expect(p.code).toBe(0);
