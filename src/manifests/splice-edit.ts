@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { MaestroError } from '../core/errors';
 import { locateObject } from './locate-object';
 import {
@@ -146,6 +146,30 @@ export function fieldError(
   );
 }
 
+/**
+ * The anchor of a mapping or list around `path` (the object itself included) that some alias in the
+ * document refers to: an edit inside it would change the alias's copy as well (`spec: &s {...}` and
+ * `other: *s`, or a `<<: *s` merge), so such an edit is refused rather than made in two places.
+ */
+function aliasedEnclosingAnchor(
+  doc: Document.Parsed,
+  path: readonly (string | number)[],
+): string | undefined {
+  const aliased = new Set<string>();
+  visit(doc, {
+    Alias(_, node) {
+      aliased.add(node.source);
+    },
+  });
+  if (aliased.size === 0) return undefined;
+  for (let i = 0; i < path.length; i++) {
+    const node = (i === 0 ? doc.contents : doc.getIn(path.slice(0, i), true)) as Node | null | undefined;
+    const anchor = node && !isAlias(node) ? node.anchor : undefined;
+    if (anchor !== undefined && aliased.has(anchor)) return anchor;
+  }
+  return undefined;
+}
+
 function spliceFor(
   source: ManifestSource,
   ref: ObjectRef,
@@ -153,6 +177,17 @@ function spliceFor(
   edit: ScalarEdit,
 ): Splice | undefined {
   const objectStart = doc.contents?.range?.[0] ?? 0;
+  const shared = aliasedEnclosingAnchor(doc, edit.path);
+  if (shared !== undefined) {
+    throw fieldError(
+      'MANIFEST_SCHEMA_INVALID',
+      source,
+      ref,
+      edit.path,
+      offsetOfPath(doc, edit.path) ?? objectStart,
+      `lies inside &${shared}, which *${shared} repeats elsewhere in the file, so editing it would change that copy too; write the values out by hand`,
+    );
+  }
   const node = doc.getIn(edit.path, true) as Node | undefined;
   if (node !== undefined && node !== null) {
     if (!isScalar(node) || node.range === undefined || node.range === null) {

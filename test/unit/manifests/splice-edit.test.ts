@@ -110,6 +110,46 @@ describe('replacing a scalar', () => {
     ).toMatch(/^MANIFEST_SCHEMA_INVALID h\.yaml:7: .*spec\.maxReplicas: is an alias \(\*n\)/);
   });
 
+  test('an edit inside an anchored mapping that is aliased elsewhere is refused; unaliased anchors are fine', () => {
+    const shared = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec: &s',
+      '  replicas: 3',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: other}',
+      'spec: {replicas: 1}',
+      'x: 1',
+      '',
+    ].join('\n');
+    // an anchor nothing refers to is no reason to refuse
+    expect(setDeploymentReplicas({ file: 'd.yaml', text: shared }, { name: 'web' }, 4)).toBe(
+      shared.replace('replicas: 3', 'replicas: 4'),
+    );
+    const aliased = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec: &s',
+      '  replicas: 3',
+      'status:',
+      '  copy: *s',
+      '',
+    ].join('\n');
+    expect(
+      codeOf(() => setDeploymentReplicas({ file: 'd.yaml', text: aliased }, { name: 'web' }, 4)),
+    ).toMatch(
+      /^MANIFEST_SCHEMA_INVALID d\.yaml:5: Deployment web: spec\.replicas: lies inside &s, which \*s repeats/,
+    );
+    const merged = hpa('spec: &base\n  minReplicas: 2\n  maxReplicas: 4\nextra:\n  <<: *base\n');
+    expect(
+      codeOf(() => setHpaBounds({ file: 'h.yaml', text: merged }, { name: 'h' }, { minReplicas: 3 })),
+    ).toMatch(/^MANIFEST_SCHEMA_INVALID h\.yaml:\d+: .*spec\.minReplicas: lies inside &base/);
+  });
+
   test('a mapping where a value is expected is refused', () => {
     const text = 'kind: Deployment\nmetadata: {name: w}\nspec:\n  replicas: {min: 1}\n';
     expect(codeOf(() => setDeploymentReplicas({ file: 'd.yaml', text }, { name: 'w' }, 2))).toMatch(
