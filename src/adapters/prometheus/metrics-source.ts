@@ -36,8 +36,8 @@ export interface PrometheusMetricsSourceOptions {
   readonly sampleWindowSeconds?: number;
   /**
    * query_range step (s) of those series, also their rate window: each point is the readings of its
-   * own step, so no request is in two points. It must span at least two scrapes (a rate() window
-   * holding one sample has no value). Default 30.
+   * own step, so no request is in two points. A step must span two scrapes (a rate() window holding
+   * one sample has no value); when it does not, the reading doubles it, up to 4×. Default 30.
    */
   readonly sampleStepSeconds?: number;
 }
@@ -99,6 +99,12 @@ export function currentRunStartSeconds(weight: PromMatrixResult): number | undef
     if (!(Number.isFinite(w) && w > 0)) return i === points.length - 1 ? undefined : t;
   }
   return undefined;
+}
+
+/** The query_range step (s) of a canary reading's series and where its current run starts (s). */
+interface SampleRange {
+  readonly step: number;
+  readonly since: number | undefined;
 }
 
 /** The points of a range result after `sinceSeconds` (all of them without it). */
@@ -286,34 +292,46 @@ export class PrometheusMetricsSource implements MetricsSource {
       canary,
       primary,
     };
-    const since = await this.currentRunStart(target, t, nowMs);
-    const samples = await this.samples(target, t, nowMs, since);
-    if (samples) obs.samples = samples;
-    const steps = await this.steps(target, t, nowMs, since);
-    if (steps) obs.steps = steps;
+    const range = await this.sampleRange(target, t, nowMs);
+    if (range) {
+      const samples = await this.samples(target, t, nowMs, range);
+      if (samples) obs.samples = samples;
+      const steps = await this.steps(target, t, nowMs, range);
+      if (steps) obs.steps = steps;
+    }
     return obs;
   }
 
   /**
-   * currentRunStartSeconds over the sample window (the canary weight at the sample step); undefined
-   * when samples are disabled or the weight cannot be read (then nothing is cut).
+   * The step of the query_range series and where the canary's current run starts in them; undefined
+   * when disabled or Prometheus cannot answer.
+   *
+   * Step: `sampleStepSeconds`, doubled (up to 4×) while a rate() over one step finds no point of the
+   * primary's request rate — a window holding a single scrape has no rate (e.g. 30 s steps over 30 s
+   * scrapes), and a judge without samples would count failed checks against every release. Start:
+   * currentRunStartSeconds of the canary weight at that step.
    */
-  private async currentRunStart(
+  private async sampleRange(
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
-  ): Promise<number | undefined> {
+  ): Promise<SampleRange | undefined> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
     if (windowS <= 0) return undefined;
-    const step = this.options.sampleStepSeconds ?? 30;
+    const base = this.options.sampleStepSeconds ?? 30;
+    const range = (query: string, step: number) =>
+      this.client.queryRange(query, nowMs - windowS * 1000, nowMs, step);
     try {
-      const weight = await this.client.queryRange(
-        renderQuery(t.canaryWeight, varsFor(target, `${step}s`)),
-        nowMs - windowS * 1000,
-        nowMs,
-        step,
-      );
-      return currentRunStartSeconds(weight);
+      let step = base;
+      for (const s of [base, 2 * base, 4 * base]) {
+        const rps = await range(renderQuery(t.rps, varsFor(target, `${s}s`, 'primary')), s);
+        if (valuesFromMatrix(rps).length > 0) {
+          step = s;
+          break;
+        }
+      }
+      const weight = await range(renderQuery(t.canaryWeight, varsFor(target, `${step}s`)), step);
+      return { step, since: currentRunStartSeconds(weight) };
     } catch (e) {
       if (isMaestroError(e)) return undefined;
       throw e;
@@ -329,11 +347,9 @@ export class PrometheusMetricsSource implements MetricsSource {
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
-    since: number | undefined,
+    { step, since }: SampleRange,
   ): Promise<CanaryStepSeries | undefined> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
-    if (windowS <= 0) return undefined;
-    const step = this.options.sampleStepSeconds ?? 30;
     try {
       const ranges = async (v: 'canary' | 'primary'): Promise<VersionRanges> => {
         const vv = varsFor(target, `${step}s`, v);
@@ -373,11 +389,9 @@ export class PrometheusMetricsSource implements MetricsSource {
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
-    since: number | undefined,
+    { step, since }: SampleRange,
   ): Promise<CanaryObservation['samples']> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
-    if (windowS <= 0) return undefined;
-    const step = this.options.sampleStepSeconds ?? 30;
     const keys = [
       ['errorRate', 'errorRate'],
       ['p95LatencyMs', 'p95'],

@@ -33,6 +33,8 @@ interface Scenario {
   weight(t: number): number;
   /** 5xx the canary answers in second t (of its 10 requests) */
   canaryErrors(t: number): number;
+  /** Prometheus' scrape interval (s): a rate window no longer than it holds one sample, no rate; default 1 */
+  readonly scrapeSeconds?: number;
 }
 
 /** A good canary since CANARY_FROM, with two 5xx in one second of its first 30 s. */
@@ -51,12 +53,13 @@ function traffic(
   return s.weight(t) > 0 ? { requests: 10, errors: s.canaryErrors(t) } : { requests: 0, errors: 0 };
 }
 
-/** A template evaluated at t over the rate window (s) written in the query. */
-function evaluate(sc: Scenario, query: string, t: number): number {
+/** A template evaluated at t over the rate window (s) written in the query; undefined: no point. */
+function evaluate(sc: Scenario, query: string, t: number): number | undefined {
   if (query.includes('flagger_canary_weight')) return sc.weight(t);
   const window = /\[(\d+)(s|m)\]/.exec(query);
   if (!window) throw new Error(`no rate window in ${query}`);
   const seconds = Number(window[1]) * (window[2] === 'm' ? 60 : 1);
+  if (seconds <= (sc.scrapeSeconds ?? 1)) return undefined;
   const version = query.includes('version="canary"') ? 'canary' : 'primary';
   let requests = 0;
   let errors = 0;
@@ -95,24 +98,27 @@ function serve(sc: Scenario): Promise<ApiServer> {
     if (path === '/api/v1/query_range') {
       const values: Array<[number, string]> = [];
       for (let t = Number(p.start); t <= Number(p.end); t += Number(p.step)) {
-        values.push([t, String(evaluate(sc, q, t))]);
+        const v = evaluate(sc, q, t);
+        if (v !== undefined) values.push([t, String(v)]);
       }
-      return [200, { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }];
+      const result = values.length > 0 ? [{ metric: {}, values }] : [];
+      return [200, { status: 'success', data: { resultType: 'matrix', result } }];
     }
     if (q.startsWith('max(timestamp(')) return [200, vector(String(T0 - 5), T0)];
     if (q.includes('flagger_canary_weight')) return [200, vector(String(sc.weight(T0)), T0)];
     if (q.includes('flagger_canary_status')) return [200, vector('0', T0)];
     if (q.includes('gotk_resource_info')) return [200, emptyVector];
-    if (q.includes('http_request')) return [200, vector(String(evaluate(sc, q, T0)), T0)];
+    if (q.includes('http_request')) return [200, vector(String(evaluate(sc, q, T0) ?? NaN), T0)];
     return [200, vector('3', T0)];
   });
 }
 
 async function readAndJudge(
   server: ApiServer,
+  rateWindow = '3m',
 ): Promise<{ canary: NonNullable<MetricsReading['canary']>; out: PolicyOutput }> {
   const source = new PrometheusMetricsSource(new PrometheusClient({ url: server.url }), {
-    rateWindow: '3m',
+    rateWindow,
     sampleWindowSeconds: 600,
     sampleStepSeconds: 30,
   });
@@ -167,6 +173,28 @@ describe('PrometheusMetricsSource: the judge samples', () => {
     expect(canary.steps?.canary.requests).toHaveLength(1);
     expect(canary.steps?.canary.requests[0]).toBeCloseTo(250, 9);
     expect(canary.steps?.canary.errors[0]).toBeCloseTo(0.25, 9);
+  });
+});
+
+describe('PrometheusMetricsSource: the sample step', () => {
+  let server: ApiServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('doubles when one step holds a single scrape (30 s steps, 30 s scrapes): the judge still has samples', async () => {
+    server = await serve({ ...burst, scrapeSeconds: 30 });
+    const { canary, out } = await readAndJudge(server, '2m');
+    const samples = server.requests.filter(
+      (r) => r.path === '/api/v1/query_range' && (r.params.query ?? '').includes('code=~"5.."'),
+    );
+    expect(samples.length).toBeGreaterThan(0);
+    for (const r of samples) expect([r.params.query?.includes('[60s]'), r.params.step]).toEqual([true, '60']);
+    expect(canary.samples?.primary.errorRate).toHaveLength(11);
+    expect(canary.samples?.canary.errorRate?.length).toBeGreaterThan(0);
+    expect(canary.steps?.stepSeconds).toBe(60);
+    expect(out.explanation[0]).toMatch(/^judge \(samples\): judge score 100\.0 -> Pass/);
   });
 });
 
