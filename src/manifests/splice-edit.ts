@@ -177,26 +177,25 @@ function spliceFor(
   edit: ScalarEdit,
 ): Splice | undefined {
   const objectStart = doc.contents?.range?.[0] ?? 0;
-  const shared = aliasedEnclosingAnchor(doc, edit.path);
-  if (shared !== undefined) {
-    throw fieldError(
+  const refuse = (why: string): MaestroError =>
+    fieldError(
       'MANIFEST_SCHEMA_INVALID',
       source,
       ref,
       edit.path,
       offsetOfPath(doc, edit.path) ?? objectStart,
+      why,
+    );
+  const shared = aliasedEnclosingAnchor(doc, edit.path);
+  if (shared !== undefined) {
+    throw refuse(
       `lies inside &${shared}, which *${shared} repeats elsewhere in the file, so editing it would change that copy too; write the values out by hand`,
     );
   }
   const node = doc.getIn(edit.path, true) as Node | undefined;
   if (node !== undefined && node !== null) {
     if (!isScalar(node) || node.range === undefined || node.range === null) {
-      throw fieldError(
-        'MANIFEST_SCHEMA_INVALID',
-        source,
-        ref,
-        edit.path,
-        offsetOfPath(doc, edit.path) ?? objectStart,
+      throw refuse(
         isAlias(node)
           ? `is an alias (*${node.source}) of a value defined elsewhere; write the value here by hand so MAESTRO can edit it`
           : `is a ${isMap(node) ? 'mapping' : isSeq(node) ? 'list' : 'node'}, expected a single value; fix the manifest by hand`,
@@ -204,12 +203,7 @@ function spliceFor(
     }
     if (node.anchor !== undefined) {
       // Changing an anchored value would also change every *alias of it elsewhere in the file.
-      throw fieldError(
-        'MANIFEST_SCHEMA_INVALID',
-        source,
-        ref,
-        edit.path,
-        offsetOfPath(doc, edit.path) ?? objectStart,
+      throw refuse(
         `carries the anchor &${node.anchor}, so editing it would change its aliases too; write plain values by hand`,
       );
     }

@@ -9,8 +9,9 @@ import {
 import type { PolicyOutput } from '../../../../src/core/decision';
 import type { Observation } from '../../../../src/core/observation';
 import { createJudgePolicy } from '../../../../src/core/policies/judge/judge-policy';
-import type { MetricsReading, TargetRef } from '../../../../src/core/ports';
+import type { MetricsReading } from '../../../../src/core/ports';
 import { emptyVector, startApiServer, vector, type ApiServer } from './api-server';
+import { CHECKOUT_CANARY } from '../../../support/target-refs';
 
 /**
  * The judge's `samples` must be independent readings: each query_range point a rate over its own
@@ -74,13 +75,7 @@ function evaluate(sc: Scenario, query: string, t: number): number | undefined {
   return requests / seconds;
 }
 
-const checkout: TargetRef = {
-  name: 'checkout',
-  kind: 'flagger-canary',
-  file: 'apps/checkout/canary.yaml',
-  namespace: 'shop',
-  resourceName: 'checkout',
-};
+const checkout = CHECKOUT_CANARY;
 
 /**
  * A good release (0.1 % errors, as the primary) whose canary started 25 s ago, after a bad one (8 %)

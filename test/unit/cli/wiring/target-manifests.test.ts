@@ -2,6 +2,7 @@ import { yamlTargetManifests } from '../../../../src/cli/wiring/target-manifests
 import { loadTemplateFiles } from '../../../../src/cli/wiring/template-files';
 import type { TargetRef } from '../../../../src/core/ports';
 import type { ManifestEdit } from '../../../../src/loop/ports';
+import { CHECKOUT_CANARY } from '../../../support/target-refs';
 
 const files = loadTemplateFiles();
 const m = yamlTargetManifests();
@@ -19,13 +20,7 @@ const api: TargetRef = {
   namespace: 'shop',
   resourceName: 'api',
 };
-const checkout: TargetRef = {
-  name: 'checkout',
-  kind: 'flagger-canary',
-  file: 'apps/checkout/canary.yaml',
-  namespace: 'shop',
-  resourceName: 'checkout',
-};
+const checkout = CHECKOUT_CANARY;
 
 /** Lines that differ between two texts (same length expected: edits are in place). */
 function changed(a: string, b: string): string[] {

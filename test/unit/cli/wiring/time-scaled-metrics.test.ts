@@ -1,7 +1,8 @@
 import { timeScaledMetrics } from '../../../../src/cli/wiring/time-scaled-metrics';
 import type { CanaryObservation, ServiceMetrics, VersionMetrics } from '../../../../src/core/observation';
-import type { MetricsReading, MetricsSource, TargetRef } from '../../../../src/core/ports';
+import type { MetricsReading, MetricsSource } from '../../../../src/core/ports';
 import { value } from '../../../../src/core/sample';
+import { CHECKOUT_CANARY } from '../../../support/target-refs';
 
 /**
  * The demo reads a Prometheus that scrapes the accelerated simulator in wall time: samples are dated
@@ -10,13 +11,7 @@ import { value } from '../../../../src/core/sample';
  */
 const WALL = 1_700_000_000_000;
 const VIRTUAL = 1_700_000_900_000;
-const checkout: TargetRef = {
-  name: 'checkout',
-  kind: 'flagger-canary',
-  file: 'apps/checkout/canary.yaml',
-  namespace: 'shop',
-  resourceName: 'checkout',
-};
+const checkout = CHECKOUT_CANARY;
 
 function reading(): MetricsReading {
   const s = (v: number) => value(v, WALL - 2000);
