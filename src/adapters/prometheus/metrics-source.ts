@@ -105,7 +105,13 @@ export function currentRunStartSeconds(weight: PromMatrixResult): number | undef
 interface SampleRange {
   readonly step: number;
   readonly since: number | undefined;
+  /** the primary's rps series at `step`, already read to choose the step */
+  readonly primaryRps: PromMatrixResult;
 }
+
+type RangeKey = 'rps' | 'errorRate' | 'p95' | 'p99';
+/** One version's range series, each undefined when its query failed. */
+type VersionSeries = Partial<Record<RangeKey, PromMatrixResult>>;
 
 /** The points of a range result after `sinceSeconds` (all of them without it). */
 export function matrixSince(r: PromMatrixResult, sinceSeconds: number | undefined): PromMatrixResult {
@@ -294,9 +300,13 @@ export class PrometheusMetricsSource implements MetricsSource {
     };
     const range = await this.sampleRange(target, t, nowMs);
     if (range) {
-      const samples = await this.samples(target, t, nowMs, range);
+      const series = {
+        canary: await this.versionSeries(target, t, nowMs, range, 'canary'),
+        primary: await this.versionSeries(target, t, nowMs, range, 'primary'),
+      };
+      const samples = samplesFrom(series);
       if (samples) obs.samples = samples;
-      const steps = await this.steps(target, t, nowMs, range);
+      const steps = stepsFrom(series, range.step);
       if (steps) obs.steps = steps;
     }
     return obs;
@@ -322,16 +332,18 @@ export class PrometheusMetricsSource implements MetricsSource {
     const range = (query: string, step: number) =>
       this.client.queryRange(query, nowMs - windowS * 1000, nowMs, step);
     try {
-      let step = base;
+      let chosen: { step: number; primaryRps: PromMatrixResult } | undefined;
       for (const s of [base, 2 * base, 4 * base]) {
         const rps = await range(renderQuery(t.rps, varsFor(target, `${s}s`, 'primary')), s);
+        chosen ??= { step: s, primaryRps: rps };
         if (valuesFromMatrix(rps).length > 0) {
-          step = s;
+          chosen = { step: s, primaryRps: rps };
           break;
         }
       }
+      const { step, primaryRps } = chosen!;
       const weight = await range(renderQuery(t.canaryWeight, varsFor(target, `${step}s`)), step);
-      return { step, since: currentRunStartSeconds(weight) };
+      return { step, since: currentRunStartSeconds(weight), primaryRps };
     } catch (e) {
       if (isMaestroError(e)) return undefined;
       throw e;
@@ -339,79 +351,44 @@ export class PrometheusMetricsSource implements MetricsSource {
   }
 
   /**
-   * Per-step counts per version for the sequential canary evidence: the rps, errorRate and p95
-   * templates with the step as their rate window, over the sample window (the canary's current run
-   * only, see currentRunStartSeconds); undefined when disabled or unavailable.
-   */
-  private async steps(
-    target: TargetRef,
-    t: QueryTemplates,
-    nowMs: number,
-    { step, since }: SampleRange,
-  ): Promise<CanaryStepSeries | undefined> {
-    const windowS = this.options.sampleWindowSeconds ?? 600;
-    try {
-      const ranges = async (v: 'canary' | 'primary'): Promise<VersionRanges> => {
-        const vv = varsFor(target, `${step}s`, v);
-        const range = async (key: 'rps' | 'errorRate' | 'p95') => {
-          const r = await this.client.queryRange(
-            renderQuery(t[key], vv),
-            nowMs - windowS * 1000,
-            nowMs,
-            step,
-          );
-          return v === 'canary' ? matrixSince(r, since) : r;
-        };
-        return { rps: await range('rps'), errorRate: await range('errorRate'), p95: await range('p95') };
-      };
-      return stepsFromRanges(await ranges('canary'), await ranges('primary'), step);
-    } catch (e) {
-      if (isMaestroError(e)) return undefined;
-      throw e;
-    }
-  }
-
-  /**
-   * query_range series per version for the judge; undefined when disabled or unavailable.
+   * One version's query_range series for the judge's samples and the evidence's per-step counts:
+   * the rps, errorRate, p95 and p99 templates over the sample window, the step as their rate window
+   * (each point is the readings of its own step, so no request counts twice), each query once. The
+   * canary's keep only its current run's points (currentRunStartSeconds); the primary's are the
+   * whole window, the baseline the rank test needs points of. A query Prometheus cannot answer
+   * leaves its series undefined.
    *
-   * The rate window is the step, as for `steps` and as the simulator's CanaryEnv builds the judge's
-   * samples: the rank test takes its points as independent readings. With the instant reads' window
+   * Why the step is the rate window, for the judge too: the rank test takes its points as
+   * independent readings, as the simulator's CanaryEnv builds them. With the instant reads' window
    * (6 steps in the demo, 2 with the defaults) consecutive points share most of their requests, so
    * one stretch of canary traffic counts several times: in a demo run one 5xx among the canary's
    * first few hundred requests at 10 % weight read as 0.00236, 0.00156, 0.00157 — three points of
    * nearly the same requests above 8 primary points (~0.001), p = 0.019 at 98 % — and the judge
    * rolled the good release back.
-   *
-   * The canary's series keep only the current run's points (currentRunStartSeconds); the primary's
-   * are the whole window, the baseline the rank test needs points of.
    */
-  private async samples(
+  private async versionSeries(
     target: TargetRef,
     t: QueryTemplates,
     nowMs: number,
-    { step, since }: SampleRange,
-  ): Promise<CanaryObservation['samples']> {
+    { step, since, primaryRps }: SampleRange,
+    v: 'canary' | 'primary',
+  ): Promise<VersionSeries> {
     const windowS = this.options.sampleWindowSeconds ?? 600;
-    const keys = [
-      ['errorRate', 'errorRate'],
-      ['p95LatencyMs', 'p95'],
-      ['p99LatencyMs', 'p99'],
-    ] as const;
-    try {
-      const range = (query: string) => this.client.queryRange(query, nowMs - windowS * 1000, nowMs, step);
-      const out = { canary: {} as Record<string, number[]>, primary: {} as Record<string, number[]> };
-      for (const v of ['canary', 'primary'] as const) {
-        const vv = varsFor(target, `${step}s`, v);
-        for (const [field, key] of keys) {
-          const r = await range(renderQuery(t[key], vv));
-          out[v][field] = valuesFromMatrix(v === 'canary' ? matrixSince(r, since) : r);
-        }
+    const vv = varsFor(target, `${step}s`, v);
+    const out: VersionSeries = {};
+    for (const key of ['rps', 'errorRate', 'p95', 'p99'] as const) {
+      if (v === 'primary' && key === 'rps') {
+        out.rps = primaryRps;
+        continue;
       }
-      return out;
-    } catch (e) {
-      if (isMaestroError(e)) return undefined;
-      throw e;
+      try {
+        const r = await this.client.queryRange(renderQuery(t[key], vv), nowMs - windowS * 1000, nowMs, step);
+        out[key] = v === 'canary' ? matrixSince(r, since) : r;
+      } catch (e) {
+        if (!isMaestroError(e)) throw e;
+      }
     }
+    return out;
   }
 
   private async instant(query: string, freshMs: number | undefined, nowMs: number): Promise<Sample> {
@@ -484,4 +461,34 @@ export class PrometheusMetricsSource implements MetricsSource {
     const v: VersionMetrics = { rps: e, p95LatencyMs: e, p99LatencyMs: e, errorRate: e };
     return { service, canary: { weight: e, phase: 'Unknown', canary: v, primary: v } };
   }
+}
+
+/** The judge's samples from both versions' series; undefined when a series it needs is missing. */
+function samplesFrom(series: {
+  readonly canary: VersionSeries;
+  readonly primary: VersionSeries;
+}): CanaryObservation['samples'] {
+  const side = (x: VersionSeries) =>
+    x.errorRate && x.p95 && x.p99
+      ? {
+          errorRate: valuesFromMatrix(x.errorRate),
+          p95LatencyMs: valuesFromMatrix(x.p95),
+          p99LatencyMs: valuesFromMatrix(x.p99),
+        }
+      : undefined;
+  const canary = side(series.canary);
+  const primary = side(series.primary);
+  return canary && primary ? { canary, primary } : undefined;
+}
+
+/** CanaryObservation.steps from both versions' series; undefined when a series it needs is missing. */
+function stepsFrom(
+  series: { readonly canary: VersionSeries; readonly primary: VersionSeries },
+  step: number,
+): CanaryStepSeries | undefined {
+  const ranges = (x: VersionSeries): VersionRanges | undefined =>
+    x.rps && x.errorRate && x.p95 ? { rps: x.rps, errorRate: x.errorRate, p95: x.p95 } : undefined;
+  const canary = ranges(series.canary);
+  const primary = ranges(series.primary);
+  return canary && primary ? stepsFromRanges(canary, primary, step) : undefined;
 }

@@ -144,6 +144,9 @@ describe('PrometheusMetricsSource: the judge samples', () => {
 
     const ranges = server.requests.filter((r) => r.path === '/api/v1/query_range');
     expect(ranges.length).toBeGreaterThan(0);
+    // the judge's samples and the evidence's per-step counts share their series: each asked once
+    const asked = ranges.map((r) => `${r.params.query} step ${r.params.step}`);
+    expect(new Set(asked).size).toBe(asked.length);
     for (const r of ranges.filter((x) => (x.params.query ?? '').includes('http_request'))) {
       expect(r.params.query).toContain('[30s]');
     }
