@@ -193,3 +193,20 @@ export function canaryEvidence(s: CanaryStepSeries, slo: EvidenceSlo): CanaryEvi
     canaryRequests,
   };
 }
+
+const evidenceMemo = new WeakMap<
+  CanaryStepSeries,
+  { readonly slo: EvidenceSlo; readonly e: CanaryEvidence }
+>();
+
+/**
+ * canaryEvidence, computed once per steps object and SLO: a decision reads it for the model's
+ * features and again for the evidence gate (src/core/policies/canary-evidence-gate.ts).
+ */
+export function memoCanaryEvidence(s: CanaryStepSeries, slo: EvidenceSlo): CanaryEvidence {
+  const hit = evidenceMemo.get(s);
+  if (hit && hit.slo.sloP95Ms === slo.sloP95Ms && hit.slo.sloErrorRate === slo.sloErrorRate) return hit.e;
+  const e = canaryEvidence(s, slo);
+  evidenceMemo.set(s, { slo: { sloP95Ms: slo.sloP95Ms, sloErrorRate: slo.sloErrorRate }, e });
+  return e;
+}

@@ -1,4 +1,4 @@
-import { canaryEvidence, type CanaryEvidence } from './canary-evidence';
+import { memoCanaryEvidence, type CanaryEvidence } from './canary-evidence';
 import type { CanaryPhase, Observation } from './observation';
 import type { Sample } from './sample';
 
@@ -231,18 +231,10 @@ const CANARY_READING_FEATURES: readonly FeatureSpec[] = [
   },
 ];
 
-const evidenceCache = new WeakMap<object, CanaryEvidence>();
-
-/** The observation's canary evidence (computed once per steps object), undefined without steps. */
+/** The observation's canary evidence, undefined without steps. */
 function evidenceOf(o: Observation, ctx: FeatureContext): CanaryEvidence | undefined {
   const steps = o.canary?.steps;
-  if (!steps) return undefined;
-  let e = evidenceCache.get(steps);
-  if (!e) {
-    e = canaryEvidence(steps, ctx);
-    evidenceCache.set(steps, e);
-  }
-  return e;
+  return steps ? memoCanaryEvidence(steps, ctx) : undefined;
 }
 
 /** LLRs in [−25, 25] map onto the clip range [0, 10]; 5 = no evidence either way. */

@@ -1,4 +1,5 @@
 import { encodeFeatures, featureCard } from '../core/features';
+import type { Observation } from '../core/observation';
 import {
   DEFAULT_CANARY_EVIDENCE_GATE,
   gateCanaryVerb,
@@ -77,6 +78,8 @@ export class CanaryTrainingEnv implements TrainingEnv {
   readonly obsSize = featureCard('canary').inputLength;
   readonly actionCount = CANARY_ACTIONS.length;
   private env: CanaryEnv | undefined;
+  /** the observation the policy last saw (features and gate read the same one) */
+  private core: Observation | undefined;
   private static readonly ctx = { minReplicas: 1, maxReplicas: 30, sloP95Ms: 250, sloErrorRate: 0.01 };
 
   constructor(private readonly o: CanaryTrainingOptions = {}) {}
@@ -111,7 +114,7 @@ export class CanaryTrainingEnv implements TrainingEnv {
     const gate = this.o.gate === undefined ? CANARY_MODEL_GATE : this.o.gate;
     const verb = CANARY_ACTIONS[action];
     if (!gate || verb === undefined) return action;
-    const core = this.env!.toCoreObservation();
+    const core = this.core!;
     const g = gateCanaryVerb(
       verb,
       observedCanaryEvidence(core, CanaryTrainingEnv.ctx),
@@ -122,8 +125,7 @@ export class CanaryTrainingEnv implements TrainingEnv {
   }
 
   private observe(): Float64Array {
-    return Float64Array.from(
-      encodeFeatures(this.env!.toCoreObservation(), CanaryTrainingEnv.ctx, 'canary').input,
-    );
+    this.core = this.env!.toCoreObservation();
+    return Float64Array.from(encodeFeatures(this.core, CanaryTrainingEnv.ctx, 'canary').input);
   }
 }

@@ -1,5 +1,5 @@
 import type { CanaryVerb } from '../action';
-import { canaryEvidence, type CanaryEvidence } from '../canary-evidence';
+import { memoCanaryEvidence, type CanaryEvidence } from '../canary-evidence';
 import type { Observation } from '../observation';
 
 /**
@@ -78,7 +78,7 @@ export interface EvidenceSloContext {
 export function observedCanaryEvidence(o: Observation, slo: EvidenceSloContext): CanaryEvidence | undefined {
   const steps = o.canary?.steps;
   if (!steps) return undefined;
-  const e = canaryEvidence(steps, slo);
+  const e = memoCanaryEvidence(steps, slo);
   return e.canaryRequests > 0 ? e : undefined;
 }
 
