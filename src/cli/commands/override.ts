@@ -132,28 +132,15 @@ async function runOverride(
   const request = { action: verb as CommittedOverride, ...(replicas !== undefined ? { replicas } : {}) };
   // checks the verb against the target's kind and bounds before anything is fetched
   overrideEdit(target, request, by.name);
-  if (config.git.shadow) {
-    throw invalid(
-      'git.shadow is true: this config never pushes; set git.shadow: false to override through git',
-    );
-  }
-  const token = config.git.tokenEnv ? io.env[config.git.tokenEnv] : undefined;
-  if (config.git.tokenEnv && !token) {
-    throw new MaestroError(
-      'CONFIG_INVALID',
-      `git.tokenEnv: environment variable ${config.git.tokenEnv} is not set`,
-    );
-  }
   const id = overrideId();
-  return commitThroughGit(config, flags, io, (redactor) =>
+  const outcome = await commitThroughGit(config, flags, io, (redactor) =>
     overrideCommitPlanner(target, request, by, config.git.author, flags.reason, id, redactor),
-  ).then((outcome) => {
-    if (outcome.kind === 'no-change') {
-      return `${target.ref.name}: nothing to change (${verb} is already in effect at ${outcome.head.slice(0, 7)})`;
-    }
-    const pr = outcome.pullRequestUrl ? `; pull request ${outcome.pullRequestUrl}` : '';
-    return `${target.ref.name}: ${verb}${replicas !== undefined ? ` ${replicas}` : ''} committed as ${outcome.sha.slice(0, 7)} by ${formatPerson(by)}${pr}`;
-  });
+  );
+  if (outcome.kind === 'no-change') {
+    return `${target.ref.name}: nothing to change (${verb} is already in effect at ${outcome.head.slice(0, 7)})`;
+  }
+  const pr = outcome.pullRequestUrl ? `; pull request ${outcome.pullRequestUrl}` : '';
+  return `${target.ref.name}: ${verb}${replicas !== undefined ? ` ${replicas}` : ''} committed as ${outcome.sha.slice(0, 7)} by ${formatPerson(by)}${pr}`;
 }
 
 function overrideId(): string {
@@ -173,11 +160,6 @@ async function pauseAll(
     throw invalid(`target '*' (all targets) takes pause or resume, not ${JSON.stringify(verb)}`);
   }
   if (count !== undefined) throw invalid(`${verb} takes no count (got ${JSON.stringify(count)})`);
-  if (config.git.shadow) {
-    throw invalid(
-      'git.shadow is true: this config never pushes; set git.shadow: false to override through git',
-    );
-  }
   const id = overrideId();
   const outcome = await commitThroughGit(config, flags, io, (redactor) =>
     globalPausePlanner({
@@ -196,13 +178,21 @@ async function pauseAll(
   return `*: ${verb} all targets committed as ${outcome.sha.slice(0, 7)} (${config.git.pauseFile}) by ${formatPerson(by)}${pr}`;
 }
 
-/** One commit through a session of its own (a temp dir unless --state-dir); prints the sha. */
+/**
+ * One commit through a session of its own (a temp dir unless --state-dir); prints the sha. Refused
+ * for a shadow config and without the token the config names.
+ */
 async function commitThroughGit(
   config: MaestroConfig,
   flags: OverrideFlags,
   io: CommandIo,
   planner: (redactor: Redactor) => CommitPlanner,
 ): Promise<CommitOutcome> {
+  if (config.git.shadow) {
+    throw invalid(
+      'git.shadow is true: this config never pushes; set git.shadow: false to override through git',
+    );
+  }
   const token = config.git.tokenEnv ? io.env[config.git.tokenEnv] : undefined;
   if (config.git.tokenEnv && !token) {
     throw new MaestroError(
