@@ -1,4 +1,5 @@
 import type { Action } from '../core/action';
+import { formatPerson } from '../core/commit-message';
 import { MaestroError } from '../core/errors';
 import type { CommitPlanner, Person } from '../core/ports';
 import type { CommitMessages, LoopTarget, ManifestEdit, PauseDocument, TargetManifests } from './ports';
@@ -139,7 +140,7 @@ export function globalPausePlanner(input: {
           path: doc.path,
           content: doc.render({
             paused,
-            by: `${by.name} <${by.email}>`,
+            by: formatPerson(by),
             atMs: input.atMs,
             ...(reason !== undefined ? { reason } : {}),
           }),
