@@ -80,8 +80,9 @@ export function editScalars(
     return offset === undefined ? target.line : lineOf(source.text, offset);
   };
   const context: EditContext = { source, ref, line: target.line, lineAt };
+  const aliased = aliasSources(target.doc);
   const splices = edits
-    .map((edit) => spliceFor(source, ref, target.doc, edit))
+    .map((edit) => spliceFor(source, ref, target.doc, edit, aliased))
     .filter((s): s is Splice => s !== undefined);
   const before = target.doc.toJS() as unknown;
   const expectedAfter = structuredClone(before);
@@ -146,6 +147,17 @@ export function fieldError(
   );
 }
 
+/** The anchors the document's aliases (`*a`, `<<: *a`) refer to. */
+function aliasSources(doc: Document.Parsed): ReadonlySet<string> {
+  const aliased = new Set<string>();
+  visit(doc, {
+    Alias(_, node) {
+      aliased.add(node.source);
+    },
+  });
+  return aliased;
+}
+
 /**
  * The anchor of a mapping or list around `path` (the object itself included) that some alias in the
  * document refers to: an edit inside it would change the alias's copy as well (`spec: &s {...}` and
@@ -154,13 +166,8 @@ export function fieldError(
 function aliasedEnclosingAnchor(
   doc: Document.Parsed,
   path: readonly (string | number)[],
+  aliased: ReadonlySet<string>,
 ): string | undefined {
-  const aliased = new Set<string>();
-  visit(doc, {
-    Alias(_, node) {
-      aliased.add(node.source);
-    },
-  });
   if (aliased.size === 0) return undefined;
   for (let i = 0; i < path.length; i++) {
     const node = (i === 0 ? doc.contents : doc.getIn(path.slice(0, i), true)) as Node | null | undefined;
@@ -175,6 +182,8 @@ function spliceFor(
   ref: ObjectRef,
   doc: Document.Parsed,
   edit: ScalarEdit,
+  /** aliasSources(doc), computed once for all of the object's edits */
+  aliased: ReadonlySet<string>,
 ): Splice | undefined {
   const objectStart = doc.contents?.range?.[0] ?? 0;
   const refuse = (why: string): MaestroError =>
@@ -186,7 +195,7 @@ function spliceFor(
       offsetOfPath(doc, edit.path) ?? objectStart,
       why,
     );
-  const shared = aliasedEnclosingAnchor(doc, edit.path);
+  const shared = aliasedEnclosingAnchor(doc, edit.path, aliased);
   if (shared !== undefined) {
     throw refuse(
       `lies inside &${shared}, which *${shared} repeats elsewhere in the file, so editing it would change that copy too; write the values out by hand`,
