@@ -2,11 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CommandIo } from '../../src/cli/command-context';
-import { main } from '../../src/cli/main';
 import type { DemoSummary } from '../../src/cli/wiring/demo-summary';
 import { PROMETHEUS, describeWithBinary } from '../support/external-binary';
+import { runMaestro } from '../support/run-maestro';
 
 /**
  * `maestro demo --headless` end to end with a real Prometheus scraping the accelerated simulator:
@@ -17,16 +15,8 @@ import { PROMETHEUS, describeWithBinary } from '../support/external-binary';
  */
 const { describe: d } = describeWithBinary('Prometheus', PROMETHEUS);
 
-async function maestro(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: { USER: 'tester' }, cwd: tmpdir() };
-  const code = await main(['node', 'maestro', ...args], io);
-  return { code, stdout: out, stderr: err };
+function maestro(...args: string[]) {
+  return runMaestro(args, { env: { USER: 'tester' }, cwd: tmpdir() });
 }
 
 d('maestro demo --headless', () => {

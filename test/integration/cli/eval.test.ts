@@ -9,27 +9,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../../src/cli/main';
+import { runMaestro } from '../../support/run-maestro';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(['node', 'maestro', ...args], {
-    stdin: Readable.from([]),
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env: {},
-    cwd: process.cwd(),
-  });
-  return { code, out, err };
+  const r = await runMaestro(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 let dir: string;

@@ -2,27 +2,11 @@
  * `maestro hpa-recommend`, run in-process through the real CLI (commander, zod, stdin/stdout).
  * Cases are Kubernetes replica_calculator_test.go cases (see test/unit/core/policies/hpa).
  */
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../../src/cli/main';
+import { runMaestro } from '../../support/run-maestro';
 
 async function run(stdin: string, args: string[] = []): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(['node', 'maestro', 'hpa-recommend', ...args], {
-    stdin: Readable.from([stdin]),
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env: {},
-    cwd: process.cwd(),
-  });
-  return { code, out, err };
+  const r = await runMaestro(['hpa-recommend', ...args], { stdin });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const pod = (i: number, usage: number, extra: Record<string, unknown> = {}) => ({

@@ -3,9 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../src/cli/main';
 import { startGitServer, type TestGitServer } from '../../support/git-server';
+import { runMaestro } from '../../support/run-maestro';
 
 /**
  * Acceptance (issue 3): `maestro override web replicas 5` against a repo served by the embedded
@@ -67,21 +66,8 @@ targets:
 `;
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(['node', 'maestro', ...args], {
-    stdout: out,
-    stderr: err,
-    stdin: new PassThrough(),
-    env,
-    cwd: process.cwd(),
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return runMaestro(args, { env });
 }
 
 function gitIn(cwd: string, args: string[], input?: string): Promise<string> {

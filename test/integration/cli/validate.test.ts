@@ -2,9 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../src/cli/main';
-import type { CommandIo } from '../../../src/cli/command-context';
+import { runMaestro } from '../../support/run-maestro';
 
 const REPO = join(__dirname, '..', '..', '..');
 const FIXTURES = join(REPO, 'test', 'fixtures', 'config');
@@ -12,16 +10,8 @@ const THREE_MISTAKES = join(FIXTURES, 'three-mistakes.yaml');
 const EXAMPLE = join(REPO, 'examples', 'maestro.yaml');
 
 /** Runs `maestro <args>` in-process with captured output. */
-async function maestro(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: tmpdir() };
-  const code = await main(['node', 'maestro', ...args], io);
-  return { code, stdout: out, stderr: err };
+function maestro(...args: string[]) {
+  return runMaestro(args, { cwd: tmpdir() });
 }
 
 describe('maestro validate (in-process)', () => {

@@ -3,10 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CommandIo } from '../../../src/cli/command-context';
-import { main } from '../../../src/cli/main';
 import type { SoakReport } from '../../../src/cli/soak/run-soak';
+import { runMaestro } from '../../support/run-maestro';
 
 /**
  * `maestro soak --no-prometheus`: the source used where no Prometheus is installed. The agent process
@@ -29,17 +27,12 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 test('direct source: an agent killed at its metrics read restarts; every count 0; the report says so', async () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir };
-  const code = await main(
+  const {
+    code,
+    stdout: out,
+    stderr: err,
+  } = await runMaestro(
     [
-      'node',
-      'maestro',
       'soak',
       '--duration',
       '5m',
@@ -53,7 +46,7 @@ test('direct source: an agent killed at its metrics read restarts; every count 0
       '--json',
       's.json',
     ],
-    io,
+    { cwd: dir },
   );
   const report = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')) as SoakReport;
   expect({ code, counts: report.counts, crashes: report.withFaults.details.crashes }).toEqual({

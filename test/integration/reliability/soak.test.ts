@@ -3,13 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CommandIo } from '../../../src/cli/command-context';
-import { main } from '../../../src/cli/main';
 import { FAULTS } from '../../../src/cli/soak/fault-schedule';
 import type { SoakReport } from '../../../src/cli/soak/run-soak';
 import { findPrometheus } from '../../../src/cli/wiring/prometheus-process';
 import { requireE2E } from '../../support/external-binary';
+import { runMaestro } from '../../support/run-maestro';
 
 /**
  * `maestro soak` in CI size: 8 virtual minutes with every fault (real embedded git server, the
@@ -21,16 +19,8 @@ import { requireE2E } from '../../support/external-binary';
  */
 const REPO = join(__dirname, '..', '..', '..');
 const AGENT_ENTRY = join(REPO, 'dist', 'src', 'cli', 'soak', 'agent-process.js');
-async function maestro(cwd: string, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd };
-  const code = await main(['node', 'maestro', ...args], io);
-  return { code, stdout: out, stderr: err };
+function maestro(cwd: string, ...args: string[]) {
+  return runMaestro(args, { cwd });
 }
 
 let dir: string;
