@@ -124,3 +124,31 @@ export const overrideReplicas = (agent: RunningAgent, replicas: number, reason: 
     headers: bearer(RUN_OPERATOR_TOKEN),
     body: JSON.stringify({ action: 'replicas', replicas, reason }),
   });
+
+/**
+ * The follower of an HA pair once the leader is ready: itself ready (so its Service keeps it), but
+ * every Flagger gate it answers holds and every override is refused with FORBIDDEN naming the leader.
+ */
+export async function expectFollowerHolds(
+  leader: RunningAgent,
+  follower: RunningAgent,
+  leaderId: string,
+  reason: string,
+): Promise<void> {
+  await eventually('the leader to be ready', 20_000, async () =>
+    (await fetch(`${leader.server.url}/readyz`)).status === 200 ? true : undefined,
+  );
+  const ready = await fetch(`${follower.server.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual(expect.objectContaining({ ready: true, leader: false }));
+  const gate = await gateCall(follower);
+  expect(gate.status).toBe(403);
+  expect(((await gate.json()) as { reason: string }).reason).toMatch(
+    new RegExp(`not the leader \\(${leaderId} is\\): hold`),
+  );
+  const refused = await overrideReplicas(follower, 7, reason);
+  expect(refused.status).toBe(403);
+  const refusal = (await refused.json()) as { error: { code: string; message: string } };
+  expect(refusal.error.code).toBe('FORBIDDEN');
+  expect(refusal.error.message).toContain(`send overrides to ${leaderId}`);
+}

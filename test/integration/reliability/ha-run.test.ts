@@ -7,6 +7,7 @@ import {
   RUN_VIEWER_TOKEN,
   bearer,
   eventually,
+  expectFollowerHolds,
   gateCall,
   leadership,
   overrideReplicas,
@@ -60,22 +61,7 @@ describe('maestro run with ha.enabled: two replicas, one repo', () => {
     expect(followerView).toEqual(expect.objectContaining({ leader: false, holder: leaderId }));
 
     // the follower is healthy and ready, but holds every gate and refuses overrides
-    await eventually('the leader to be ready', 20_000, async () =>
-      (await fetch(`${leader.server.url}/readyz`)).status === 200 ? true : undefined,
-    );
-    const ready = await fetch(`${follower.server.url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual(expect.objectContaining({ ready: true, leader: false }));
-    const gate = await gateCall(follower);
-    expect(gate.status).toBe(403);
-    expect(((await gate.json()) as { reason: string }).reason).toMatch(
-      new RegExp(`not the leader \\(${leaderId} is\\): hold`),
-    );
-    const refused = await override(follower, 7);
-    expect(refused.status).toBe(403);
-    const refusal = (await refused.json()) as { error: { code: string; message: string } };
-    expect(refusal.error.code).toBe('FORBIDDEN');
-    expect(refusal.error.message).toContain(`send overrides to ${leaderId}`);
+    await expectFollowerHolds(leader, follower, leaderId, 'ha test');
 
     // the leader acts: the same override through it commits
     const accepted = await override(leader, 5);

@@ -22,6 +22,7 @@ import { DEFAULT_LEASE_FILE } from '../../../../src/loop/leader-git-lease';
 import { startGitServer, type TestGitServer } from '../../../support/git-server';
 import {
   eventually,
+  expectFollowerHolds,
   gateCall,
   leadership,
   overrideReplicas,
@@ -494,22 +495,7 @@ describe('maestro run with ha.elector kubernetes: two replicas, one Lease', () =
     );
 
     // the follower is ready but holds every gate and refuses overrides, naming the leader
-    await eventually('the leader to be ready', 20_000, async () =>
-      (await fetch(`${leader.server.url}/readyz`)).status === 200 ? true : undefined,
-    );
-    const ready = await fetch(`${follower.server.url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual(expect.objectContaining({ ready: true, leader: false }));
-    const gate = await gateCall(follower);
-    expect(gate.status).toBe(403);
-    expect(((await gate.json()) as { reason: string }).reason).toMatch(
-      new RegExp(`not the leader \\(${leaderId} is\\): hold`),
-    );
-    const refused = await override(follower, 7);
-    expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
-      `send overrides to ${leaderId}`,
-    );
+    await expectFollowerHolds(leader, follower, leaderId, 'kubernetes ha test');
 
     // the leader's commit passes the fence (a fresh read of the Lease names it)
     const accepted = await override(leader, 5);
