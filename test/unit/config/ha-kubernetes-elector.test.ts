@@ -1,25 +1,10 @@
 import { parseConfigText } from '../../../src/config/load-config';
 import { configSchema } from '../../../src/config/schema';
+import { configIssues, ONE_TARGET_CONFIG } from '../../support/one-target-config';
 
 /** `ha.elector: kubernetes`: defaults, and the refusals that mirror client-go's NewLeaderElector. */
-const base = {
-  git: { url: 'https://git.example.com/config.git' },
-  prometheus: { url: 'http://prometheus:9090' },
-  targets: [
-    {
-      name: 'web',
-      kind: 'deployment-replicas',
-      file: 'a.yaml',
-      minReplicas: 1,
-      maxReplicas: 4,
-      slo: { p95Ms: 200 },
-    },
-  ],
-};
-const issues = (ha: Record<string, unknown>) => {
-  const r = configSchema.safeParse({ ...base, ha });
-  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-};
+const base = ONE_TARGET_CONFIG;
+const issues = (ha: Record<string, unknown>) => configIssues({ ha });
 
 describe('ha.elector', () => {
   it('defaults to git; kubernetes takes the Lease name, client-go timings and no fixed namespace', () => {

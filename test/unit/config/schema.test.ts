@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load-config';
 import { configSchema } from '../../../src/config/schema';
+import { configIssues, ONE_TARGET_CONFIG } from '../../support/one-target-config';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -86,24 +87,8 @@ describe('config schema defaults', () => {
 });
 
 describe('ha (several replicas)', () => {
-  const base = {
-    git: { url: 'https://git.example.com/config.git' },
-    prometheus: { url: 'http://prometheus:9090' },
-    targets: [
-      {
-        name: 'web',
-        kind: 'deployment-replicas',
-        file: 'a.yaml',
-        minReplicas: 1,
-        maxReplicas: 4,
-        slo: { p95Ms: 200 },
-      },
-    ],
-  };
-  const issues = (extra: Record<string, unknown>) => {
-    const r = configSchema.safeParse({ ...base, ...extra });
-    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  };
+  const base = ONE_TARGET_CONFIG;
+  const issues = configIssues;
 
   it('is off by default with a 60 s lease and no fixed identity', () => {
     const kubernetes = { name: 'maestro-leader', renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
